@@ -1,0 +1,22 @@
+"""iadsim: simulate and analyse integrated air-defence systems from public figures.
+
+Layers, lowest first (a module imports only from its own layer or lower ones):
+
+0. ``errors``, ``io``                 — the error family, YAML with source locations
+1. ``catalog``, ``scenario``          — validated configuration (pydantic), no physics
+2. ``geo``                            — WGS84/ECEF/ENU frames, geodesics, refraction, DEMs
+3. ``sensors``                        — radar equation, detection statistics, propagation, LOS
+4. ``world``                          — a scenario compiled once into SI arrays
+5. ``coverage``, ``tracking``, ``engagement``
+6. ``sim``                            — the time-stepped kernel tying them together
+7. ``cli``                            — the thin command-line front end
+"""
+
+from importlib.metadata import PackageNotFoundError, version
+
+try:
+    __version__ = version("iadsim")
+except PackageNotFoundError:  # pragma: no cover - running from a source tree
+    __version__ = "0.0.0+unknown"
+
+__all__ = ["__version__"]

@@ -1,0 +1,104 @@
+"""One exception family for everything a user can get wrong.
+
+Every error a user can cause (a scenario, a catalog entry, a DEM, a CLI argument, a
+measurement batch) is an :class:`IadsimError`. Its ``str()`` is a single line that
+names where the problem is and what was expected; the CLI prints exactly that line
+and exits non-zero. A traceback reaching a user is a bug.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+
+class IadsimError(Exception):
+    """Base class of every error iadsim raises on purpose."""
+
+
+@dataclass
+class Location:
+    """Where in an input file a problem is (1-based line and column)."""
+
+    file: str | None = None
+    line: int | None = None
+    column: int | None = None
+    field: str | None = None
+
+    def prefix(self) -> str:
+        parts: list[str] = []
+        if self.file:
+            where = str(self.file)
+            if self.line is not None:
+                where += f":{self.line}"
+                if self.column is not None:
+                    where += f":{self.column}"
+            parts.append(where)
+        if self.field:
+            parts.append(self.field)
+        return ": ".join(parts)
+
+
+class InputError(IadsimError):
+    """Bad input in a file or a request, with its location and what was expected."""
+
+    kind = "input"
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        file: str | Path | None = None,
+        line: int | None = None,
+        column: int | None = None,
+        field: str | None = None,
+    ) -> None:
+        self.message = " ".join(str(message).split())
+        self.location = Location(
+            file=str(file) if file is not None else None, line=line, column=column, field=field
+        )
+        super().__init__(str(self))
+
+    @property
+    def file(self) -> str | None:
+        return self.location.file
+
+    @property
+    def line(self) -> int | None:
+        return self.location.line
+
+    @property
+    def column(self) -> int | None:
+        return self.location.column
+
+    @property
+    def field(self) -> str | None:
+        return self.location.field
+
+    def __str__(self) -> str:
+        prefix = self.location.prefix()
+        return f"{prefix}: {self.message}" if prefix else self.message
+
+
+class ScenarioError(InputError):
+    """A scenario file that does not parse or does not validate."""
+
+    kind = "scenario"
+
+
+class CatalogError(InputError):
+    """An equipment catalog entry that does not parse, validate, or exist."""
+
+    kind = "catalog"
+
+
+class TerrainError(InputError):
+    """A DEM that is missing, unreadable, has no CRS, or does not cover a site."""
+
+    kind = "terrain"
+
+
+class MeasurementError(InputError):
+    """Measurements a tracker cannot accept (NaN, singular noise, time going backwards)."""
+
+    kind = "measurement"

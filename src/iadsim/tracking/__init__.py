@@ -1,0 +1,1 @@
+"""iadsim.tracking."""
