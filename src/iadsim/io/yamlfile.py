@@ -9,6 +9,7 @@ field. Duplicate keys are rejected (PyYAML silently keeps the last one).
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,6 +21,7 @@ import yaml
 from iadsim.errors import InputError
 
 PathKey = tuple[Any, ...]
+_PLAIN_TAGS = {"tag:yaml.org,2002:map", "tag:yaml.org,2002:seq", "tag:yaml.org,2002:omap"}
 M = TypeVar("M", bound=pydantic.BaseModel)
 
 
@@ -30,6 +32,7 @@ class LocatedYaml:
     data: Any
     source: str
     marks: dict[PathKey, tuple[int, int]] = field(default_factory=dict)
+    sha256: str = ""  # of the parsed text (UTF-8), for run manifests
 
     def where(self, path: PathKey) -> tuple[int | None, int | None]:
         """Line and column of the deepest existing prefix of ``path``."""
@@ -55,6 +58,9 @@ def format_path(path: PathKey) -> str:
 def _build(loader: yaml.SafeLoader, node: yaml.Node, path: PathKey, marks: dict, source: str,
            error_cls: type[InputError]) -> Any:
     marks[path] = (node.start_mark.line + 1, node.start_mark.column + 1)
+    if isinstance(node, (yaml.MappingNode, yaml.SequenceNode)) and node.tag not in _PLAIN_TAGS:
+        raise error_cls(f"unsupported YAML tag {node.tag!r}", file=source, line=node.start_mark.line + 1,
+                        column=node.start_mark.column + 1, field=format_path(path))
     if isinstance(node, yaml.MappingNode):
         loader.flatten_mapping(node)
         out: dict[Any, Any] = {}
@@ -84,8 +90,9 @@ def _build(loader: yaml.SafeLoader, node: yaml.Node, path: PathKey, marks: dict,
 
 def parse_yaml(text: str, source: str, error_cls: type[InputError] = InputError) -> LocatedYaml:
     """Parse one YAML document from ``text``; ``source`` names it in errors."""
-    loader = yaml.SafeLoader(text)
+    loader = None
     try:
+        loader = yaml.SafeLoader(text)
         node = loader.get_single_node()
         if node is None:
             raise error_cls("the file is empty; expected a YAML mapping", file=source, line=1, column=1)
@@ -105,8 +112,10 @@ def parse_yaml(text: str, source: str, error_cls: type[InputError] = InputError)
     except (ValueError, TypeError, OverflowError) as exc:  # a constructor choking on a value
         raise error_cls(f"not valid YAML: {exc}", file=source) from None
     finally:
-        loader.dispose()
-    return LocatedYaml(data=data, source=source, marks=marks)
+        if loader is not None:
+            loader.dispose()
+    digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
+    return LocatedYaml(data=data, source=source, marks=marks, sha256=digest)
 
 
 def read_yaml(path: str | Path, error_cls: type[InputError] = InputError) -> LocatedYaml:
@@ -135,7 +144,9 @@ def _describe(err: Mapping[str, Any]) -> str:
     if typ == "extra_forbidden":
         return "unknown field (check the spelling; `iadsim schema` lists the fields)"
     msg = msg.removeprefix("Value error, ")
-    if "input" in err and typ not in ("missing",) and not isinstance(err["input"], (dict, list)):
+    if "input" in err and typ not in ("missing", "value_error", "assertion_error") and not isinstance(
+        err["input"], (dict, list)
+    ):
         got = repr(err["input"])
         if len(got) > 60:
             got = got[:57] + "..."

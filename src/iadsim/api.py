@@ -1,0 +1,143 @@
+"""The jobs a user runs, as Python functions; the CLI is a thin layer over these."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import platform
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+import iadsim
+from iadsim.catalog import Catalog, load_catalog
+from iadsim.coverage.compute import CoverageResult, compute_coverage
+from iadsim.coverage.products import (
+    RingRow,
+    map_png,
+    range_ring_rows,
+    ring_polar_png,
+    slug,
+    vertical_coverage_png,
+    write_geojson,
+    write_geotiffs,
+    write_range_ring_tables,
+)
+from iadsim.errors import IadsimError
+from iadsim.report.coverage_report import write_coverage_report
+from iadsim.scenario import LoadedScenario, load_scenario
+from iadsim.world import World, compile_world
+
+Progress = Callable[[str, float], None]
+
+
+@dataclass
+class CoverageRun:
+    out_dir: Path
+    result: CoverageResult
+    rows: list[RingRow]
+    files: list[Path]
+    manifest: dict[str, Any]
+    report: Path
+
+
+def _sha256(path: Path) -> str:
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+
+
+def prepare_output_dir(out_dir: str | Path) -> Path:
+    out = Path(out_dir)
+    if out.exists() and not out.is_dir():
+        raise IadsimError(f"{out}: output path exists and is not a directory")
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise IadsimError(f"{out}: cannot create the output directory ({exc.strerror})") from None
+    return out
+
+
+def run_coverage(scenario: str | Path | LoadedScenario, out_dir: str | Path, *,
+                 catalog: Catalog | None = None, progress: Progress | None = None,
+                 figures: bool = True) -> CoverageRun:
+    """Compile ``scenario``, compute its coverage products and write them with a report to ``out_dir``."""
+    t0 = time.perf_counter()
+    catalog = catalog or load_catalog()
+    loaded = scenario if isinstance(scenario, LoadedScenario) else load_scenario(scenario, catalog)
+    out = prepare_output_dir(out_dir)
+    if progress:
+        progress("compiling the scenario (catalog, terrain)", 0.0)
+    world = compile_world(loaded, catalog)
+    result = compute_coverage(world, progress)
+    sector = world.scenario.coverage.sector_deg
+    rows = range_ring_rows(result, sector)
+    files: list[Path] = []
+    if progress:
+        progress("writing GeoTIFF, GeoJSON and tables", 0.0)
+    for sc in result.sites:
+        files += write_geotiffs(sc, out)
+    files += write_geojson(result, out)
+    files += write_range_ring_tables(rows, out, sector)
+    figs: dict[str, list[tuple[str, Path]]] = {"maps": [], "polar": [], "vcd": []}
+    if figures:
+        if progress:
+            progress("drawing maps and diagrams", 0.0)
+        figs = _figures(world, result, rows, out)
+        files += [p for group in figs.values() for _, p in group]
+    manifest = _manifest(loaded, world, result, out, files, time.perf_counter() - t0)
+    (out / "manifest.json").write_text(json.dumps(manifest, indent=2))
+    report = write_coverage_report(result, rows, figs, manifest, out / "report.html")
+    return CoverageRun(out_dir=out, result=result, rows=rows, files=files, manifest=manifest, report=report)
+
+
+def _figures(world: World, result: CoverageResult, rows: list[RingRow], out: Path) -> dict[str, list[tuple[str, Path]]]:
+    figs: dict[str, list[tuple[str, Path]]] = {"maps": [], "polar": [], "vcd": []}
+    sector = world.scenario.coverage.sector_deg
+    for sc in result.sites:
+        for ci, cls in enumerate(sc.classes):
+            p = map_png(sc, ci, out / "maps" / f"{slug(sc.site.name)}_{slug(cls)}.png")
+            figs["maps"].append((f"{sc.site.name}: {cls}", p))
+            for product, radar in (("engagement", "site"), ("track", "site")):
+                q = ring_polar_png(rows, sc.site.name, product, radar, cls,
+                                   out / "polar" / f"{slug(sc.site.name)}_{product}_{slug(cls)}.png", sector)
+                if q is not None:
+                    figs["polar"].append((f"{sc.site.name} {product} vs {cls}", q))
+                    break
+        for rl in sc.radars:
+            p = vertical_coverage_png(world, rl.radar, sc.classes, sc.pd_threshold,
+                                      out / "vcd" / f"{slug(sc.site.name)}_{slug(rl.radar.equipment)}.png")
+            figs["vcd"].append((f"{rl.radar.equipment} at {sc.site.name}", p))
+    return figs
+
+
+def _manifest(loaded: LoadedScenario, world: World, result: CoverageResult, out: Path, files: list[Path],
+              seconds: float) -> dict[str, Any]:
+    dem = world.dem
+    return {
+        "iadsim_version": iadsim.__version__,
+        "job": "coverage",
+        "scenario": str(loaded.source),
+        "scenario_sha256": loaded.located.sha256,
+        "seed": world.scenario.run.seed,
+        "dem": {
+            "source": str(dem.source), "generated": world.dem_is_generated, "crs": dem.crs.to_string(),
+            "shape": list(dem.shape), "n_filled_cells": int(dem.n_filled_cells),
+            "n_surface_cells": int(dem.n_surface_cells),
+            "sha256": _sha256(Path(dem.source)) if not world.dem_is_generated and Path(dem.source).is_file() else None,
+        },
+        "k_factor": world.k_factor,
+        "threat_classes": result.sites[0].classes if result.sites else [],
+        "altitudes_m": world.scenario.coverage.altitudes_m,
+        "altitude_ref": world.scenario.coverage.altitude_ref.value,
+        "radars": [{"site": r.site, "equipment": r.equipment, "band": r.band, "mast_m": r.mast_m,
+                    "radar_constant_m2": r.radar_constant_m2, "reference_range_km": r.reference_range_m / 1e3,
+                    "reference_rcs_m2": r.reference_rcs_m2} for r in world.radars],
+        "timings_s": {"coverage": round(result.seconds, 3), "total": round(seconds, 3),
+                      "per_site": {s.site.name: round(s.seconds, 3) for s in result.sites}},
+        "notes": list(world.notes) + [n for s in result.sites for n in s.notes],
+        "files": sorted(str(p.relative_to(out)) for p in files),
+        "platform": {"python": platform.python_version(), "numpy": np.__version__, "machine": platform.machine()},
+    }

@@ -1,0 +1,216 @@
+"""The ``iadsim`` command: a thin Typer front end over :mod:`iadsim.api`.
+
+Every error a user can cause prints one line (``file:line:col: field: what was expected``)
+and exits with status 2; an unexpected exception prints one line asking for a bug report
+(set ``IADSIM_DEBUG=1`` for the traceback) and exits with status 3.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from pathlib import Path
+from typing import Annotated, Optional
+
+import numpy as np
+import typer
+from rich.console import Console
+from rich.markup import escape
+from rich.table import Table
+
+from iadsim.errors import IadsimError
+
+console = Console()
+err_console = Console(stderr=True)
+
+app = typer.Typer(
+    name="iadsim",
+    help=(
+        "Simulate and analyse integrated air-defence systems from public figures.\n\n"
+        "Examples:\n\n"
+        "  iadsim validate examples/turkey-2019/scenario.yaml\n\n"
+        "  iadsim coverage examples/turkey-2019/scenario.yaml -o runs/turkey-2019\n\n"
+        "  iadsim catalog list --kind radar\n\n"
+        "  iadsim catalog show 92N6E\n\n"
+        "  iadsim schema -o scenario.schema.json"
+    ),
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    rich_markup_mode="rich",
+)
+catalog_app = typer.Typer(help="Browse the equipment catalog and its sources.", no_args_is_help=True)
+app.add_typer(catalog_app, name="catalog")
+
+ScenarioArg = Annotated[Path, typer.Argument(help="Scenario YAML file.", show_default=False)]
+
+
+def _version(value: bool) -> None:
+    if value:
+        import iadsim
+
+        console.print(f"iadsim {iadsim.__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: Annotated[Optional[bool], typer.Option("--version", callback=_version, is_eager=True,
+                                                    help="Print the version and exit.")] = None,
+) -> None:
+    """Simulate and analyse integrated air-defence systems from public figures."""
+
+
+@app.command()
+def validate(scenario: ScenarioArg) -> None:
+    """Check a scenario file against the format and the catalog.
+
+    Example: iadsim validate examples/turkey-2019/scenario.yaml
+    """
+    from iadsim.scenario import load_scenario
+
+    loaded = load_scenario(scenario)
+    sc = loaded.scenario
+    n_radars = sum(len(s.radars) for s in sc.sites)
+    n_launchers = sum(lp.count for s in sc.sites for lp in s.launchers)
+    n_threats = sum(t.count for t in sc.threats)
+    console.print(
+        f"[green]ok[/green] {scenario}: {sc.name!r} — {len(sc.sites)} site(s), {n_radars} radar(s), "
+        f"{n_launchers} launcher(s), {n_threats} threat(s), {len(sc.defended_assets)} defended asset(s)"
+    )
+
+
+@app.command()
+def coverage(
+    scenario: ScenarioArg,
+    out: Annotated[Path, typer.Option("--out", "-o", help="Output directory (created if missing).")] = Path("runs/coverage"),
+    no_figures: Annotated[bool, typer.Option("--no-figures", help="Skip PNG maps and diagrams.")] = False,
+) -> None:
+    """Compute detection, track and engagement coverage and write maps, GeoTIFF, GeoJSON and a report.
+
+    Example: iadsim coverage examples/turkey-2019/scenario.yaml -o runs/turkey-2019
+    """
+    from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+    from iadsim.api import run_coverage
+
+    with Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(),
+                  console=err_console, transient=True, disable=not err_console.is_terminal) as progress:
+        task = progress.add_task("loading the scenario", total=None)
+
+        def report(message: str, _fraction: float) -> None:
+            progress.update(task, description=message)
+
+        run = run_coverage(scenario, out, progress=report, figures=not no_figures)
+    alts = run.result.sites[0].altitudes_m if run.result.sites else []
+    ref = run.result.sites[0].altitude_ref.value.upper() if run.result.sites else ""
+    table = Table(title="Range ring vs physics: median reach over sectors, km (nominal ring in brackets)")
+    for col in ("site", "product", "radar", "class"):
+        table.add_column(col)
+    for alt in alts:
+        table.add_column(f"{alt:g} m {ref}", justify="right")
+    grouped: dict[tuple, dict[float, str]] = {}
+    for r in run.rows:
+        key = (r.site, r.product, r.radar, r.threat_class, r.nominal_km)
+        grouped.setdefault(key, {})[r.altitude_m] = f"{float(np.median(r.reach_km)):.0f}"
+    for (site, product, radar, cls, nominal_km), cells in grouped.items():
+        table.add_row(site, product, radar, f"{cls} [{nominal_km:.0f}]", *[cells.get(a, "") for a in alts])
+    console.print(table)
+    console.print(f"[green]wrote[/green] {len(run.files) + 2} files to {run.out_dir} in "
+                  f"{run.manifest['timings_s']['total']:.1f} s; report: {run.report}")
+
+
+@catalog_app.command("list")
+def catalog_list(
+    kind: Annotated[Optional[str], typer.Option("--kind", "-k", help="radar, launcher, missile, threat or system.")] = None,
+) -> None:
+    """List catalog entries.
+
+    Example: iadsim catalog list --kind radar
+    """
+    from iadsim.catalog import load_catalog
+
+    cat = load_catalog()
+    kinds = ("radar", "launcher", "missile", "threat", "system")
+    if kind is not None and kind not in kinds:
+        raise typer.BadParameter(f"expected one of {', '.join(kinds)}", param_hint="--kind")
+    table = Table(title="iadsim equipment catalog")
+    table.add_column("kind")
+    table.add_column("name")
+    table.add_column("system / description")
+    for k in (kind,) if kind else kinds:
+        for name in cat.names(k):
+            e = cat.get(name)
+            table.add_row(k, name, str(getattr(e, "system", None) or getattr(e, "description", "") or ""))
+    console.print(table)
+
+
+@catalog_app.command("show")
+def catalog_show(name: Annotated[str, typer.Argument(help="Entry name, e.g. 92N6E or lo_fighter.")]) -> None:
+    """Show one entry's figures with their spread and sources.
+
+    Example: iadsim catalog show 92N6E
+    """
+    from iadsim.catalog import entry_table, load_catalog
+
+    cat = load_catalog()
+    entry = cat.get(name)
+    rows = entry_table(entry)
+    table = Table(title=f"{name} ({entry.kind})")
+    keys = list(rows[0]) if rows else ["field"]
+    for k in keys:
+        table.add_column(k, overflow="fold")
+    for r in rows:
+        table.add_row(*[", ".join(v) if isinstance(v, (list, tuple)) else ("" if v is None else str(v)) for v in r.values()])
+    console.print(table)
+    used = sorted({s for r in rows for s in (r.get("sources") or [])})
+    for sid in used:
+        s = cat.sources.get(sid)
+        if s is not None:
+            console.print(f"[bold]{sid}[/bold]: {s.publisher}, “{s.title}”, {s.date}. {s.url}")
+
+
+@app.command()
+def schema(
+    out: Annotated[Optional[Path], typer.Option("--out", "-o", help="Write to a file instead of stdout.")] = None,
+) -> None:
+    """Print the JSON Schema of the scenario format (for editors and validators).
+
+    Example: iadsim schema -o scenario.schema.json
+    """
+    from iadsim.scenario import json_schema
+
+    text = json.dumps(json_schema(), indent=2)
+    if out is None:
+        sys.stdout.write(text + "\n")
+    else:
+        try:
+            out.write_text(text + "\n")
+        except OSError as exc:
+            raise IadsimError(f"{out}: cannot write ({exc.strerror})") from None
+        console.print(f"[green]wrote[/green] {out}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point: run the Typer app, turning iadsim errors into one line and an exit status."""
+    try:
+        app(args=argv, prog_name="iadsim", standalone_mode=True)
+    except SystemExit as exc:  # click's usage errors and --help end here, already printed
+        code = exc.code
+        return code if isinstance(code, int) else (0 if code is None else 1)
+    except IadsimError as exc:
+        err_console.print(f"[bold red]error:[/bold red] {escape(str(exc))}", highlight=False, soft_wrap=True)
+        return 2
+    except Exception as exc:
+        if os.environ.get("IADSIM_DEBUG"):
+            raise
+        err_console.print(f"[bold red]internal error:[/bold red] {type(exc).__name__}: {escape(str(exc))} "
+                          "(this is a bug in iadsim; rerun with IADSIM_DEBUG=1 for the traceback and report it)",
+                          highlight=False, soft_wrap=True)
+        return 3
+    return 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

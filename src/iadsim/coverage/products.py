@@ -1,0 +1,349 @@
+"""Write coverage results: GeoTIFF, GeoJSON, PNG maps, vertical coverage diagrams, and the
+"range ring vs physics" table.
+
+Files (under the output directory):
+
+* ``coverage/<site>/<class>_<product>.tif`` — uint8, one band per altitude layer
+  (1 covered, 0 not, 255 outside the computed radius); ``<class>_pd.tif`` — float32 Pd of
+  the site's best radar, one band per layer. Band descriptions name the altitude.
+* ``coverage/<product>.geojson`` — polygons in WGS84 (lon, lat), one feature per
+  site × class × altitude, with the covered area in km².
+* ``maps/<site>_<class>.png`` — detection and engagement per altitude on the terrain.
+* ``vcd/<site>_<radar>.png`` — range–height diagram on the 4/3 earth, per class.
+* ``range_ring_vs_physics.csv`` (one row per sector) and ``range_ring_summary.csv``.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import math
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import rasterio
+import rasterio.features
+import shapely
+from pyproj import CRS, Transformer
+from shapely.geometry import mapping, shape
+
+from iadsim.coverage.compute import CoverageResult, SiteCoverage, sector_reach
+from iadsim.geo.refraction import (
+    ground_range_m,
+    slant_range_elevation,
+    smooth_earth_lowest_visible_height_m,
+    target_height_m,
+)
+from iadsim.sensors.radar_equation import snr_from_constant
+from iadsim.world import RadarInstance, World
+
+
+def slug(text: str) -> str:
+    return re.sub(r"[^A-Za-z0-9_.-]+", "-", text).strip("-") or "x"
+
+
+def _alt_label(sc: SiteCoverage, alt: float) -> str:
+    return f"{alt:g} m {sc.altitude_ref.value.upper()}"
+
+
+# --------------------------------------------------------------------------- GeoTIFF
+def write_geotiffs(sc: SiteCoverage, out_dir: Path) -> list[Path]:
+    out = out_dir / "coverage" / slug(sc.site.name)
+    out.mkdir(parents=True, exist_ok=True)
+    rows, cols = sc.valid.shape
+    profile = dict(driver="GTiff", height=rows, width=cols, crs=sc.dem.crs.to_wkt(), transform=sc.dem.transform,
+                   compress="deflate", tiled=cols >= 256 and rows >= 256)
+    paths: list[Path] = []
+    for ci, cls in enumerate(sc.classes):
+        for product, arr in sc.products().items():
+            p = out / f"{slug(cls)}_{product}.tif"
+            data = np.where(sc.valid[None], arr[ci].astype(np.uint8), np.uint8(255))
+            with rasterio.open(p, "w", count=len(sc.altitudes_m), dtype="uint8", nodata=255, **profile) as ds:
+                ds.write(data)
+                for a, alt in enumerate(sc.altitudes_m):
+                    ds.set_band_description(a + 1, f"{product} {cls} {_alt_label(sc, alt)}")
+                ds.update_tags(product=product, threat_class=cls, site=sc.site.name,
+                               pd_threshold=str(sc.pd_threshold))
+            paths.append(p)
+        p = out / f"{slug(cls)}_pd.tif"
+        data = np.where(sc.valid[None], sc.pd_max[ci], np.float32(np.nan)).astype(np.float32)
+        with rasterio.open(p, "w", count=len(sc.altitudes_m), dtype="float32", nodata=np.nan, **profile) as ds:
+            ds.write(data)
+            for a, alt in enumerate(sc.altitudes_m):
+                ds.set_band_description(a + 1, f"Pd {cls} {_alt_label(sc, alt)}")
+        paths.append(p)
+    return paths
+
+
+# --------------------------------------------------------------------------- GeoJSON
+def mask_polygons_wgs84(mask: np.ndarray, sc: SiteCoverage, simplify_cells: float = 0.5):
+    """Polygons of ``mask`` (rows × cols) as one shapely geometry in WGS84 lon/lat."""
+    if not mask.any():
+        return None
+    geoms = [shape(g) for g, v in rasterio.features.shapes(mask.astype(np.uint8), mask=mask,
+                                                            transform=sc.dem.transform) if v == 1]
+    merged = shapely.union_all(geoms)
+    cell = abs(sc.dem.transform.a)
+    merged = merged.simplify(cell * simplify_cells, preserve_topology=True)
+    if not sc.dem.crs.is_geographic or sc.dem.crs != CRS.from_epsg(4326):
+        to_ll = Transformer.from_crs(sc.dem.crs, CRS.from_epsg(4326), always_xy=True)
+        merged = shapely.transform(merged, lambda xy: np.column_stack(to_ll.transform(xy[:, 0], xy[:, 1])))
+    return merged
+
+
+def _cell_area_km2(sc: SiteCoverage) -> np.ndarray:
+    t = sc.dem.transform
+    if sc.dem.crs.is_geographic:
+        rows = np.arange(sc.valid.shape[0]) + 0.5
+        lat = np.radians(t.f + t.e * rows)
+        m_per_deg = 111_320.0
+        area = (abs(t.a) * m_per_deg * np.cos(lat)) * (abs(t.e) * m_per_deg) / 1e6
+        return area[:, None]
+    return np.array([[abs(t.a * t.e) / 1e6]])
+
+
+def write_geojson(result: CoverageResult, out_dir: Path) -> list[Path]:
+    out = out_dir / "coverage"
+    out.mkdir(parents=True, exist_ok=True)
+    features: dict[str, list] = {}
+    for sc in result.sites:
+        area = _cell_area_km2(sc)
+        for product, arr in sc.products().items():
+            for ci, cls in enumerate(sc.classes):
+                for a, alt in enumerate(sc.altitudes_m):
+                    mask = arr[ci, a]
+                    geom = mask_polygons_wgs84(mask, sc)
+                    features.setdefault(product, []).append({
+                        "type": "Feature",
+                        "properties": {
+                            "site": sc.site.name, "product": product, "threat_class": cls,
+                            "altitude_m": alt, "altitude_ref": sc.altitude_ref.value,
+                            "pd_threshold": sc.pd_threshold,
+                            "area_km2": round(float(np.sum(np.broadcast_to(area, mask.shape)[mask])), 1),
+                        },
+                        "geometry": mapping(geom) if geom is not None and not geom.is_empty else None,
+                    })
+    paths = []
+    for product, feats in features.items():
+        p = out / f"{product}.geojson"
+        p.write_text(json.dumps({"type": "FeatureCollection", "features": feats}, separators=(",", ":")))
+        paths.append(p)
+    return paths
+
+
+# --------------------------------------------------------------------------- range ring vs physics
+@dataclass
+class RingRow:
+    site: str
+    product: str
+    radar: str
+    threat_class: str
+    altitude_m: float
+    altitude_ref: str
+    nominal_km: float
+    reach_km: np.ndarray  # per sector
+    area_fraction: np.ndarray  # per sector
+
+    @property
+    def summary(self) -> dict:
+        r = self.reach_km
+        return {
+            "site": self.site, "product": self.product, "radar": self.radar,
+            "threat_class": self.threat_class, "altitude_m": self.altitude_m, "altitude_ref": self.altitude_ref,
+            "nominal_km": round(self.nominal_km, 1),
+            "reach_min_km": round(float(r.min()), 1), "reach_median_km": round(float(np.median(r)), 1),
+            "reach_max_km": round(float(r.max()), 1),
+            "area_within_ring_pct": round(100.0 * float(np.mean(self.area_fraction)), 1),
+        }
+
+
+def range_ring_rows(result: CoverageResult, sector_deg: float) -> list[RingRow]:
+    rows: list[RingRow] = []
+    sec = math.radians(sector_deg)
+    for sc in result.sites:
+        weight = _cell_area_km2(sc)
+
+        def add(product: str, radar: str, arr: np.ndarray, nominal_m: float) -> None:
+            for ci, cls in enumerate(sc.classes):
+                for a, alt in enumerate(sc.altitudes_m):
+                    reach, frac = sector_reach(arr[ci, a], sc.ground_range_m, sc.az_rad, sc.valid, sec,
+                                               nominal_m, weight)
+                    rows.append(RingRow(sc.site.name, product, radar, cls, alt, sc.altitude_ref.value,
+                                        nominal_m / 1e3, reach / 1e3, frac))
+
+        for rl in sc.radars:
+            add("detection", rl.radar.equipment, rl.pd >= sc.pd_threshold, rl.radar.reference_range_m)
+        add("track", "site", sc.track, sc.nominal_detection_m)
+        if sc.engagement is not None and sc.nominal_engagement_m:
+            add("engagement", "site", sc.engagement, sc.nominal_engagement_m)
+    return rows
+
+
+def write_range_ring_tables(rows: list[RingRow], out_dir: Path, sector_deg: float) -> list[Path]:
+    per_sector = out_dir / "range_ring_vs_physics.csv"
+    with per_sector.open("w", newline="") as f:
+        w = csv.writer(f)
+        w.writerow(["site", "product", "radar", "threat_class", "altitude_m", "altitude_ref", "sector_from_deg",
+                    "sector_to_deg", "nominal_km", "reach_km", "area_within_ring_pct"])
+        for r in rows:
+            for i, (reach, frac) in enumerate(zip(r.reach_km, r.area_fraction)):
+                w.writerow([r.site, r.product, r.radar, r.threat_class, r.altitude_m, r.altitude_ref,
+                            round(i * sector_deg, 3), round((i + 1) * sector_deg, 3), round(r.nominal_km, 1),
+                            round(float(reach), 1), round(100 * float(frac), 1)])
+    summary = out_dir / "range_ring_summary.csv"
+    with summary.open("w", newline="") as f:
+        keys = list(rows[0].summary) if rows else ["site"]
+        w = csv.DictWriter(f, fieldnames=keys)
+        w.writeheader()
+        for r in rows:
+            w.writerow(r.summary)
+    return [per_sector, summary]
+
+
+# --------------------------------------------------------------------------- figures
+def _plt():
+    import matplotlib
+
+    matplotlib.use("Agg", force=True)
+    import matplotlib.pyplot as plt
+
+    return plt
+
+
+def _hillshade(z: np.ndarray, dx: float, dy: float) -> np.ndarray:
+    gy, gx = np.gradient(z.astype(np.float64), dy, dx)
+    slope = np.pi / 2 - np.arctan(np.hypot(gx, gy))
+    aspect = np.arctan2(-gx, gy)
+    az, alt = np.radians(315.0), np.radians(45.0)
+    return np.sin(alt) * np.sin(slope) + np.cos(alt) * np.cos(slope) * np.cos(az - aspect)
+
+
+def map_png(sc: SiteCoverage, cls_index: int, out_path: Path) -> Path:
+    """Detection (blue) and engagement (red) per altitude over hill-shaded terrain, with rings."""
+    plt = _plt()
+    t = sc.dem.transform
+    rows, cols = sc.valid.shape
+    extent = (t.c, t.c + t.a * cols, t.f + t.e * rows, t.f)
+    geographic = sc.dem.crs.is_geographic
+    scale = 1.0 if geographic else 1e-3
+    extent = tuple(v * scale for v in extent)
+    n = len(sc.altitudes_m)
+    ncol = min(n, 3)
+    nrow = math.ceil(n / ncol)
+    fig, axes = plt.subplots(nrow, ncol, figsize=(4.6 * ncol, 4.4 * nrow), squeeze=False)
+    if geographic:
+        mid_lat = math.radians(t.f + t.e * rows / 2)
+        dx, dy = abs(t.a) * 111_320 * math.cos(mid_lat), abs(t.e) * 111_320
+    else:
+        dx, dy = abs(t.a), abs(t.e)
+    shade = _hillshade(sc.dem.height_m, dx, dy)
+    cls = sc.classes[cls_index]
+    for i, alt in enumerate(sc.altitudes_m):
+        ax = axes[i // ncol][i % ncol]
+        ax.imshow(shade, cmap="gray", extent=extent, vmin=-0.2, vmax=1.2, interpolation="bilinear")
+        det = np.ma.masked_where(~sc.detection[cls_index, i], np.ones(sc.valid.shape))
+        ax.imshow(det, cmap="Blues", vmin=0, vmax=1.6, alpha=0.55, extent=extent, interpolation="nearest")
+        if sc.engagement is not None:
+            eng = np.ma.masked_where(~sc.engagement[cls_index, i], np.ones(sc.valid.shape))
+            ax.imshow(eng, cmap="Reds", vmin=0, vmax=1.4, alpha=0.55, extent=extent, interpolation="nearest")
+        xs = np.linspace(extent[0], extent[1], cols)
+        ys = np.linspace(extent[3], extent[2], rows)
+        levels = sorted({x for x in (sc.nominal_detection_m, sc.nominal_engagement_m or 0) if x > 0})
+        if levels:
+            cs = ax.contour(xs, ys, sc.ground_range_m, levels=levels, colors="k", linestyles="--", linewidths=0.8)
+            ax.clabel(cs, fmt=lambda v: f"{v / 1e3:.0f} km ring", fontsize=7)
+        ax.set_title(f"{cls} at {_alt_label(sc, alt)}", fontsize=9)
+        ax.set_xlabel("longitude (°)" if geographic else "easting (km)", fontsize=8)
+        ax.set_ylabel("latitude (°)" if geographic else "northing (km)", fontsize=8)
+        ax.tick_params(labelsize=7)
+        if geographic:
+            ax.set_aspect(1.0 / math.cos(mid_lat))
+    for j in range(n, nrow * ncol):
+        axes[j // ncol][j % ncol].axis("off")
+    fig.suptitle(f"{sc.site.name}: blue = detected (Pd ≥ {sc.pd_threshold:g}), red = engageable; "
+                 "dashed = nominal catalog rings", fontsize=10)
+    fig.tight_layout()
+    out_path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(out_path, dpi=110)
+    plt.close(fig)
+    return out_path
+
+
+def vertical_coverage_png(world: World, radar: RadarInstance, classes: Iterable[str], pd_threshold: float,
+                          out_path: Path, max_height_m: float = 30_000.0) -> Path:
+    """Range–height diagram on the effective earth: where Pd ≥ threshold, per class (smooth earth)."""
+    plt = _plt()
+    max_gr = radar.max_range_m * 1.05
+    gr = np.linspace(0.0, max_gr, 600)
+    h = np.linspace(0.0, max_height_m, 400)
+    G, H = np.meshgrid(gr, h)
+    h_msl = H + radar.ground_alt_m
+    slant, el = slant_range_elevation(G, radar.antenna_alt_msl_m, h_msl, world.k_factor)
+    ok = (el >= radar.elevation_min_rad) & (el <= radar.elevation_max_rad) & (slant <= radar.max_range_m)
+    # line of sight over a smooth effective earth (no terrain in this diagram)
+    ok &= H >= smooth_earth_lowest_visible_height_m(G, radar.mast_m, world.k_factor)
+    table = world.pd_table(radar)
+    fig, ax = plt.subplots(figsize=(8, 4.5))
+    colors = plt.rcParams["axes.prop_cycle"].by_key()["color"]
+    for i, cls in enumerate(classes):
+        snr = snr_from_constant(radar.radar_constant_m2, np.maximum(slant, 1.0), world.rcs_m2(cls, radar.band))
+        pd = np.where(ok, table(snr), 0.0)
+        color = colors[i % len(colors)]
+        ax.contourf(gr / 1e3, h / 1e3, pd, levels=[pd_threshold, 1.01], colors=[color], alpha=0.15)
+        ax.contour(gr / 1e3, h / 1e3, pd, levels=[pd_threshold], colors=[color], linewidths=1.2)
+        ax.plot([], [], color=colors[i % len(colors)], label=f"{cls} (σ = {world.rcs_m2(cls, radar.band):g} m², "
+                                                             f"{radar.band} band)")
+    for el_deg in (0.0, 1.0, 2.0, 5.0, 10.0):
+        r = np.linspace(0, max_gr * 1.2, 200)
+        hh = target_height_m(r, math.radians(el_deg), radar.antenna_alt_msl_m, world.k_factor) - radar.ground_alt_m
+        gg = ground_range_m(r, math.radians(el_deg), radar.antenna_alt_msl_m, world.k_factor)
+        sel = (hh <= max_height_m) & (gg <= max_gr)
+        ax.plot(gg[sel] / 1e3, hh[sel] / 1e3, color="0.7", lw=0.6, ls=":")
+        if sel.any():
+            ax.annotate(f"{el_deg:g}°", (gg[sel][-1] / 1e3, hh[sel][-1] / 1e3), fontsize=6, color="0.5")
+    ax.axvline(radar.reference_range_m / 1e3, color="k", ls="--", lw=0.8)
+    ax.annotate(f"published {radar.reference_range_m / 1e3:.0f} km", (radar.reference_range_m / 1e3, max_height_m / 1e3 * 0.95),
+                fontsize=7, ha="right")
+    ax.set_xlabel("ground range on the 4/3 earth (km)" if abs(world.k_factor - 4 / 3) < 1e-6
+                  else f"ground range on the k = {world.k_factor:.3g} earth (km)")
+    ax.set_ylabel("target height above the radar's ground (km)")
+    ax.set_title(f"{radar.equipment} at {radar.site}: Pd ≥ {pd_threshold:g} (smooth earth, mast {radar.mast_m:g} m)",
+                 fontsize=10)
+    ax.set_xlim(0, max_gr / 1e3)
+    ax.set_ylim(0, max_height_m / 1e3)
+    ax.legend(fontsize=7, loc="upper right")
+    fig.tight_layout()
+    out_path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(out_path, dpi=110)
+    plt.close(fig)
+    return out_path
+
+
+def ring_polar_png(rows: list[RingRow], site: str, product: str, radar: str, cls: str, out_path: Path,
+                   sector_deg: float) -> Path | None:
+    sel = [r for r in rows if r.site == site and r.product == product and r.radar == radar and r.threat_class == cls]
+    if not sel:
+        return None
+    plt = _plt()
+    fig = plt.figure(figsize=(5, 5))
+    ax = fig.add_subplot(projection="polar")
+    ax.set_theta_zero_location("N")
+    ax.set_theta_direction(-1)
+    n = len(sel[0].reach_km)
+    theta = np.radians((np.arange(n) + 0.5) * sector_deg)
+    th = np.append(theta, theta[0])
+    for r in sel:
+        ax.plot(th, np.append(r.reach_km, r.reach_km[0]), lw=1.2, label=f"{r.altitude_m:g} m {r.altitude_ref.upper()}")
+    ring = np.linspace(0, 2 * np.pi, 200)
+    ax.plot(ring, np.full_like(ring, sel[0].nominal_km), "k--", lw=1, label=f"nominal {sel[0].nominal_km:.0f} km")
+    ax.set_title(f"{site} {product} ({radar}) vs {cls}: reach per {sector_deg:g}° sector (km)", fontsize=9)
+    ax.legend(fontsize=7, loc="lower left", bbox_to_anchor=(-0.15, -0.15))
+    ax.tick_params(labelsize=7)
+    fig.tight_layout()
+    out_path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(out_path, dpi=110)
+    plt.close(fig)
+    return out_path

@@ -1,0 +1,94 @@
+"""The coverage section of the report, and the whole report for ``iadsim coverage``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from iadsim.coverage.compute import CoverageResult
+from iadsim.coverage.products import RingRow
+from iadsim.report.html import BOUNDARIES, esc, img, page, table
+
+METHOD = """
+<ul>
+<li><b>Detection</b>: Pd ≥ threshold for one radar, from the radar range equation with a radar constant
+calibrated so the equation reproduces the radar's published detection range against its reference RCS,
+the class's RCS in the radar's band, exact detection statistics for its Swerling case, Pfa and pulses,
+line of sight over the terrain with k-factor refraction, elevation limits, sector and instrumented range.</li>
+<li><b>Track</b>: probability of at least M detections in N scans ≥ threshold (the tracker's confirmation rule).</li>
+<li><b>Engagement</b>: detected by the site ∧ detected (Pd ≥ threshold, so also in line of sight, sector and
+range) by an engagement radar of the site, whose track fire control needs ∧ inside the kinematic envelope
+(range, minimum height, ceiling) of a missile its launchers carry.</li>
+<li><b>Range ring vs physics</b>: for each sector, the farthest covered ground range beside the nominal
+(catalog) range, and the share of the nominal disc's area that is actually covered.</li>
+</ul>
+"""
+
+
+def _provenance(result: CoverageResult) -> str:
+    world = result.world
+    from iadsim.catalog import entry_table
+
+    used: list[str] = []
+    for r in world.radars:
+        used.append(r.equipment)
+    for lg in world.launchers:
+        used.append(lg.equipment)
+        used.extend(m.name for m in lg.missiles)
+    used.extend(world.scenario.threat_classes_for_coverage())
+    parts = []
+    seen = set()
+    for name in used:
+        if name in seen:
+            continue
+        seen.add(name)
+        rows = entry_table(world.catalog.get(name))
+        srcs = world.catalog.sources
+        for row in rows:
+            ids = row.get("sources") or []
+            if isinstance(ids, str):
+                ids = [s.strip() for s in ids.split(",") if s.strip()]
+            row["sources"] = "; ".join(
+                f"{srcs[i].publisher}, {srcs[i].title} ({srcs[i].date})" if i in srcs else str(i) for i in ids
+            )
+        parts.append(f"<details><summary>{esc(name)}</summary>{table(rows, left=('field', 'sources', 'note'))}</details>")
+    src_rows = [{"id": k, "title": s.title, "publisher": s.publisher, "date": s.date, "url": str(s.url)}
+                for k, s in sorted(world.catalog.sources.items())]
+    parts.append(f"<details><summary>All sources</summary>{table(src_rows, left=('id', 'title', 'publisher', 'url'), links={'title': 'url'})}</details>")
+    return "".join(parts)
+
+
+def coverage_sections(result: CoverageResult, rows: list[RingRow], figures: dict[str, list[tuple[str, Path]]]) -> list[str]:
+    cs = result.world.scenario.coverage
+    out = []
+    summary = [r.summary for r in rows]
+    out.append("<h2>Range ring vs physics</h2>"
+               f"<p>Nominal range = the published figure the public debate uses (the radar's detection claim, or the "
+               f"longest missile range). Reach = farthest ground range covered in a {cs.sector_deg:g}° sector; "
+               "the area column is the share of the nominal disc actually covered.</p>"
+               + table(summary, left=("site", "product", "radar", "threat_class", "altitude_ref")))
+    for title, key in (("Maps", "maps"), ("Reach per sector", "polar"), ("Vertical coverage diagrams", "vcd")):
+        if figures.get(key):
+            out.append(f"<h2>{title}</h2><div class='{'grid' if key == 'polar' else ''}'>"
+                       + "".join(img(p, caption) for caption, p in figures[key]) + "</div>")
+    out.append("<h2>How the products are computed</h2>" + METHOD)
+    out.append("<h2>Equipment and sources</h2>" + _provenance(result))
+    return out
+
+
+def write_coverage_report(result: CoverageResult, rows: list[RingRow], figures: dict[str, list[tuple[str, Path]]],
+                          manifest: dict[str, Any], out_path: Path) -> Path:
+    sc = result.world.scenario
+    head = [f"<h1>{esc(sc.name)}</h1>",
+            f"<p class='muted'>iadsim {esc(manifest['iadsim_version'])} · seed {esc(sc.run.seed)} · scenario "
+            f"sha256 {esc(manifest['scenario_sha256'][:16])}… · coverage computed in {result.seconds:.1f} s</p>"]
+    if sc.description:
+        head.append(f"<p>{esc(sc.description)}</p>")
+    head.append(f"<p class='note'>{esc(BOUNDARIES)}</p>")
+    notes = list(result.world.notes) + [n for s in result.sites for n in s.notes]
+    if notes:
+        head.append("<h2>Notes</h2><ul>" + "".join(f"<li>{esc(n)}</li>" for n in notes) + "</ul>")
+    files = "".join(f"<li>{esc(f)}</li>" for f in manifest.get("files", []))
+    tail = [f"<h2>Files</h2><details><summary>{len(manifest.get('files', []))} files</summary><ul>{files}</ul></details>"]
+    out_path.write_text(page(sc.name, head + coverage_sections(result, rows, figures) + tail), encoding="utf-8")
+    return out_path

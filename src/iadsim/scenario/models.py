@@ -1,0 +1,302 @@
+"""The scenario file format, as pydantic models.
+
+Units are in the field names and are the user's units (degrees, metres, km, m/s);
+``iadsim.world`` converts them to SI and radians once. Equipment is named from the
+catalog; a validation context ``{"catalog": Catalog}`` lets the models check names and
+kinds, so a typo is reported at its line in the scenario file.
+"""
+
+from __future__ import annotations
+
+import difflib
+from enum import Enum
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
+
+FORMAT_VERSION = 1
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
+
+
+Finite = Annotated[float, Field(allow_inf_nan=False)]
+LatDeg = Annotated[float, Field(ge=-90.0, le=90.0, allow_inf_nan=False,
+                                description="Geodetic latitude, degrees (WGS84), −90 … 90.")]
+LonDeg = Annotated[float, Field(ge=-180.0, le=180.0, allow_inf_nan=False,
+                                description="Longitude, degrees (WGS84), −180 … 180.")]
+Name = Annotated[str, Field(min_length=1, max_length=80, pattern=r"^[\w][\w .\-/()]*$",
+                            description="A name: letters, digits, spaces, . - / ( ) _")]
+
+
+class AltRef(str, Enum):
+    """What an altitude is measured from."""
+
+    agl = "agl"  # above ground level (terrain following)
+    msl = "msl"  # above mean sea level
+
+
+class Surface(str, Enum):
+    """The surface outside the DEM and in its large nodata holes."""
+
+    land = "land"
+    water = "water"
+
+
+def _check_catalog_name(value: str, info: ValidationInfo, kind: str) -> str:
+    catalog = (info.context or {}).get("catalog")
+    if catalog is None:
+        return value
+    known = list(catalog.names(kind))
+    if value in known:
+        return value
+    any_kind = list(catalog.names())
+    if value in any_kind:
+        raise ValueError(f"{value!r} is in the catalog but is not a {kind}; {kind}s: {', '.join(known)}")
+    close = difflib.get_close_matches(value, known, n=1)
+    hint = f" (did you mean {close[0]!r}?)" if close else ""
+    raise ValueError(f"unknown {kind} {value!r}{hint}; known {kind}s: {', '.join(known)}")
+
+
+class Sector(_Model):
+    """An azimuth sector, clockwise from ``az_min_deg`` to ``az_max_deg`` (true north = 0)."""
+
+    az_min_deg: Finite = Field(ge=-360.0, le=360.0)
+    az_max_deg: Finite = Field(ge=-360.0, le=360.0)
+
+    @model_validator(mode="after")
+    def _not_empty(self) -> Sector:
+        if self.az_min_deg == self.az_max_deg:
+            raise ValueError("az_min_deg equals az_max_deg: the sector is empty (omit `sector` for 360°)")
+        return self
+
+
+class RadarPlacement(_Model):
+    """A radar from the catalog placed at a site."""
+
+    equipment: str = Field(description="Radar name from the catalog, e.g. 92N6E.")
+    mast_m: Finite | None = Field(
+        default=None, ge=0.0, le=500.0,
+        description="Antenna height above ground, metres; default: the catalog's typical mast height.",
+    )
+    sector: Sector | None = Field(default=None, description="Azimuth limits; omit for the catalog's coverage.")
+
+    @field_validator("equipment")
+    @classmethod
+    def _known(cls, v: str, info: ValidationInfo) -> str:
+        return _check_catalog_name(v, info, "radar")
+
+
+class LauncherPlacement(_Model):
+    """Launchers of one type at a site, with their missile load."""
+
+    equipment: str = Field(description="Launcher name from the catalog, e.g. 5P85SE2.")
+    count: int = Field(default=1, ge=1, le=100)
+    load: dict[str, int] | None = Field(
+        default=None,
+        description="Missiles per launcher by catalog name, e.g. {48N6E3: 4}; default: the catalog's first load-out.",
+    )
+
+    @field_validator("equipment")
+    @classmethod
+    def _known(cls, v: str, info: ValidationInfo) -> str:
+        return _check_catalog_name(v, info, "launcher")
+
+    @field_validator("load")
+    @classmethod
+    def _known_missiles(cls, v: dict[str, int] | None, info: ValidationInfo) -> dict[str, int] | None:
+        if v is None:
+            return v
+        if not v:
+            raise ValueError("load is empty; give at least one missile, e.g. {48N6E3: 4}")
+        for name, n in v.items():
+            _check_catalog_name(str(name), info, "missile")
+            if isinstance(n, bool) or not isinstance(n, int) or n < 1 or n > 64:
+                raise ValueError(f"missile count for {name!r} must be a whole number 1 … 64")
+        return v
+
+
+class Site(_Model):
+    """A deployed position: radars and launchers around one point."""
+
+    name: Name
+    lat_deg: LatDeg
+    lon_deg: LonDeg
+    ground_alt_m: Finite | None = Field(
+        default=None, ge=-500.0, le=9000.0,
+        description="Ground height above MSL; default: from the DEM, or 0 with no DEM.",
+    )
+    radars: list[RadarPlacement] = Field(default_factory=list)
+    launchers: list[LauncherPlacement] = Field(default_factory=list)
+    links: list[str] = Field(
+        default_factory=list, description="Other sites whose tracks this site may use to engage."
+    )
+
+    @model_validator(mode="after")
+    def _has_equipment(self) -> Site:
+        if not self.radars and not self.launchers:
+            raise ValueError("a site needs at least one radar or launcher")
+        return self
+
+
+class Waypoint(_Model):
+    """A route point. The threat flies to it along the geodesic at ``speed_mps``."""
+
+    lat_deg: LatDeg
+    lon_deg: LonDeg
+    alt_m: Finite = Field(ge=-500.0, le=100_000.0, description="Altitude, metres, above `alt_ref`.")
+    alt_ref: AltRef = Field(default=AltRef.msl, description="msl or agl (terrain following).")
+    speed_mps: Finite = Field(gt=0.0, le=10_000.0, description="Ground speed on the leg ending here, m/s.")
+
+
+class Threat(_Model):
+    """A threat (or a group of identical threats) flying a route."""
+
+    name: Name
+    threat_class: str = Field(alias="class", description="Threat class from the catalog, e.g. lo_fighter.")
+    count: int = Field(default=1, ge=1, le=1000)
+    spacing_s: Finite = Field(default=0.0, ge=0.0, le=3600.0,
+                              description="Time between successive members of a group, s.")
+    start_s: Finite = Field(default=0.0, ge=0.0, description="Time the first member starts its route, s.")
+    rcs_m2: Finite | None = Field(default=None, gt=0.0, le=1.0e4,
+                                  description="Override the class's RCS (all bands), m².")
+    route: list[Waypoint] = Field(min_length=2, description="At least two waypoints.")
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+    @field_validator("threat_class")
+    @classmethod
+    def _known(cls, v: str, info: ValidationInfo) -> str:
+        return _check_catalog_name(v, info, "threat")
+
+
+class DefendedAsset(_Model):
+    name: Name
+    lat_deg: LatDeg
+    lon_deg: LonDeg
+    value: Finite = Field(default=1.0, gt=0.0, le=1.0e6, description="Relative value, > 0.")
+
+
+class Clutter(_Model):
+    false_alarms_per_scan: Finite | None = Field(
+        default=None, ge=0.0, le=1.0e5,
+        description="Mean false plots per radar scan; default: from each radar's Pfa.",
+    )
+
+
+class Environment(_Model):
+    k_factor: Finite = Field(default=4.0 / 3.0, gt=0.5, le=10.0,
+                             description="Effective earth-radius factor (refraction); 4/3 is standard.")
+    dem: str | None = Field(default=None, description="DEM GeoTIFF path, relative to the scenario file.")
+    surface: Surface = Field(default=Surface.land,
+                             description="land or water: the surface where the DEM has no data or ends.")
+    clutter: Clutter = Field(default_factory=Clutter)
+
+
+class Run(_Model):
+    seed: int = Field(default=0, ge=0, le=2**63 - 1)
+    time_step_s: Finite = Field(default=1.0, gt=0.0, le=60.0)
+    duration_s: Finite | None = Field(default=None, gt=0.0, le=86_400.0)
+
+
+class CoverageSettings(_Model):
+    threat_classes: list[str] | None = Field(
+        default=None, description="Classes to map; default: the classes of the scenario's threats."
+    )
+    altitudes_m: list[Annotated[float, Field(ge=0.0, le=100_000.0, allow_inf_nan=False)]] = Field(
+        default=[30.0, 100.0, 1000.0, 5000.0, 10000.0], min_length=1, max_length=64
+    )
+    altitude_ref: AltRef = AltRef.agl
+    pd_threshold: Finite = Field(default=0.5, gt=0.0, lt=1.0)
+    track_m_of_n: tuple[int, int] = Field(default=(2, 3), description="Track confirmation: M detections in N scans.")
+    max_range_km: Finite | None = Field(default=None, gt=0.0, le=3000.0)
+    cell_m: Finite = Field(default=1000.0, ge=10.0, le=20_000.0,
+                           description="Grid spacing when no DEM is given, metres.")
+    sector_deg: Finite = Field(default=10.0, gt=0.0, le=180.0)
+
+    @field_validator("threat_classes")
+    @classmethod
+    def _known(cls, v: list[str] | None, info: ValidationInfo) -> list[str] | None:
+        if v is None:
+            return v
+        if not v:
+            raise ValueError("threat_classes is empty; omit it to use the scenario's threat classes")
+        for name in v:
+            _check_catalog_name(name, info, "threat")
+        return v
+
+    @field_validator("track_m_of_n")
+    @classmethod
+    def _m_of_n(cls, v: tuple[int, int]) -> tuple[int, int]:
+        m, n = v
+        if not (1 <= m <= n <= 20):
+            raise ValueError("track_m_of_n must be [M, N] with 1 ≤ M ≤ N ≤ 20")
+        return v
+
+
+class Scenario(_Model):
+    """A deployment, a raid and the settings to analyse them."""
+
+    scenario: Literal[1] = Field(default=1, description="File format version.")
+    name: str = Field(min_length=1, max_length=200)
+    description: str = ""
+    run: Run = Field(default_factory=Run)
+    environment: Environment = Field(default_factory=Environment)
+    sites: list[Site] = Field(min_length=1)
+    threats: list[Threat] = Field(default_factory=list)
+    defended_assets: list[DefendedAsset] = Field(default_factory=list)
+    coverage: CoverageSettings = Field(default_factory=CoverageSettings)
+
+    @model_validator(mode="after")
+    def _cross_checks(self, info: ValidationInfo) -> Scenario:
+        for label, items in (("sites", self.sites), ("threats", self.threats),
+                             ("defended_assets", self.defended_assets)):
+            seen: set[str] = set()
+            for item in items:
+                if item.name in seen:
+                    raise ValueError(f"two {label} are named {item.name!r}; names must be unique")
+                seen.add(item.name)
+        names = {s.name for s in self.sites}
+        for s in self.sites:
+            for link in s.links:
+                if link not in names:
+                    raise ValueError(f"site {s.name!r} links to unknown site {link!r}")
+        catalog = (info.context or {}).get("catalog")
+        if catalog is not None:
+            for s in self.sites:
+                for lp in s.launchers:
+                    if lp.load is None:
+                        continue
+                    carried = {ld.missile for ld in catalog.launcher(lp.equipment).loads}
+                    for m in lp.load:
+                        if m not in carried:
+                            raise ValueError(
+                                f"site {s.name!r}: launcher {lp.equipment} does not carry {m!r} "
+                                f"(it carries {', '.join(sorted(carried))})"
+                            )
+        return self
+
+    def threat_classes_for_coverage(self) -> list[str]:
+        if self.coverage.threat_classes:
+            return list(self.coverage.threat_classes)
+        seen: list[str] = []
+        for t in self.threats:
+            if t.threat_class not in seen:
+                seen.append(t.threat_class)
+        return seen
+
+
+def json_schema() -> dict[str, Any]:
+    """The JSON Schema of the scenario format, for editors (``iadsim schema``)."""
+    schema = Scenario.model_json_schema(by_alias=True)
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    schema["title"] = "iadsim scenario"
+    return schema

@@ -1,0 +1,297 @@
+"""Compile a validated scenario once into SI arrays in one local frame.
+
+Everything the physics layers need is resolved here: catalog figures (nominal values;
+sweeps replace them), radar constants calibrated from the published detection claims,
+site ground heights from the DEM, antenna heights, sectors in radians, and the DEM
+itself (loaded from the scenario's GeoTIFF, or a flat local grid for smooth earth).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from iadsim.catalog import Catalog, load_catalog
+from iadsim.geo.dem import Dem, flat_local_dem, load_dem
+from iadsim.geo.frames import LocalFrame, geodesic_inverse
+from iadsim.errors import ScenarioError
+from iadsim.io import format_path
+from iadsim.scenario import LoadedScenario, Surface
+from iadsim.sensors.detection import PdTable, required_snr_db
+from iadsim.sensors.radar_equation import radar_constant_from_reference, wavelength_m
+
+if TYPE_CHECKING:  # pragma: no cover
+    from iadsim.scenario import Scenario
+
+BANDS = ("VHF", "UHF", "L", "S", "C", "X", "Ku")
+
+
+def nominal(value: Any) -> float:
+    """A catalog figure's nominal value (plain numbers pass through)."""
+    return float(getattr(value, "nominal", value))
+
+
+@dataclass(frozen=True)
+class RadarInstance:
+    """One radar placed at a site, with everything the radar equation needs, in SI."""
+
+    index: int
+    site: str
+    site_index: int
+    equipment: str
+    role: str
+    band: str
+    lat_rad: float
+    lon_rad: float
+    ground_alt_m: float
+    mast_m: float
+    wavelength_m: float
+    radar_constant_m2: float
+    pfa: float
+    swerling: int
+    n_pulses: int
+    elevation_min_rad: float
+    elevation_max_rad: float
+    max_range_m: float
+    revisit_s: float | None
+    sector_az_min_rad: float | None
+    sector_width_rad: float | None
+    reference_range_m: float
+    reference_rcs_m2: float
+
+    @property
+    def antenna_alt_msl_m(self) -> float:
+        return self.ground_alt_m + self.mast_m
+
+    def in_sector(self, az_rad: np.ndarray) -> np.ndarray:
+        """Mask of azimuths inside the radar's sector (all True for 360° coverage)."""
+        if self.sector_az_min_rad is None or self.sector_width_rad is None:
+            return np.ones(np.shape(az_rad), dtype=bool)
+        rel = np.mod(np.asarray(az_rad) - self.sector_az_min_rad, 2.0 * math.pi)
+        return rel <= self.sector_width_rad
+
+
+@dataclass(frozen=True)
+class MissileInstance:
+    name: str
+    range_min_m: float
+    range_max_m: float
+    alt_min_m: float
+    alt_max_m: float
+    speed_max_mps: float
+    speed_avg_mps: float | None
+
+
+@dataclass(frozen=True)
+class LauncherGroup:
+    """``count`` launchers of one type at a site, each loaded with ``load``."""
+
+    site: str
+    site_index: int
+    equipment: str
+    count: int
+    load: dict[str, int]
+    missiles: tuple[MissileInstance, ...]
+    reload_s: float | None
+    launch_interval_s: float | None
+
+
+@dataclass(frozen=True)
+class SiteInstance:
+    index: int
+    name: str
+    lat_rad: float
+    lon_rad: float
+    ground_alt_m: float
+    radars: tuple[int, ...]
+    launchers: tuple[int, ...]
+
+
+@dataclass
+class World:
+    """A scenario compiled to SI arrays; built once, shared by coverage, tracking and engagement."""
+
+    loaded: LoadedScenario
+    catalog: Catalog
+    frame: LocalFrame
+    k_factor: float
+    dem: Dem
+    dem_is_generated: bool
+    surface_is_water: bool
+    sites: list[SiteInstance]
+    radars: list[RadarInstance]
+    launchers: list[LauncherGroup]
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def scenario(self) -> Scenario:
+        return self.loaded.scenario
+
+    def rcs_m2(self, threat_class: str, band: str, override: float | None = None) -> float:
+        """Nominal RCS of a threat class in a radar band (m²)."""
+        if override is not None:
+            return float(override)
+        spec = self.catalog.threat(threat_class)
+        table = spec.rcs_m2
+        fig = table.get(band) if isinstance(table, dict) else getattr(table, band, None)
+        if fig is None:
+            raise KeyError(f"threat class {threat_class!r} has no RCS for band {band}")
+        return nominal(fig)
+
+    def pd_table(self, radar: RadarInstance) -> PdTable:
+        key = (radar.pfa, radar.n_pulses, radar.swerling)
+        cache = self.__dict__.setdefault("_pd_tables", {})
+        if key not in cache:
+            cache[key] = PdTable(pfa=radar.pfa, n_pulses=radar.n_pulses, swerling=radar.swerling)
+        return cache[key]
+
+    def coverage_radius_m(self) -> float:
+        """How far any product can reach: the coverage limit or the largest radar range."""
+        limit = self.scenario.coverage.max_range_km
+        reach = max((r.max_range_m for r in self.radars), default=0.0)
+        for lg in self.launchers:
+            reach = max(reach, max((m.range_max_m for m in lg.missiles), default=0.0))
+        return min(reach, limit * 1e3) if limit else reach
+
+    def site_distance_m(self, a: int, b: int) -> float:
+        sa, sb = self.sites[a], self.sites[b]
+        d, _ = geodesic_inverse(sa.lat_rad, sa.lon_rad, sb.lat_rad, sb.lon_rad)
+        return float(d)
+
+
+def _opt(fig: Any, scale: float = 1.0) -> float | None:
+    return None if fig is None else nominal(fig) * scale
+
+
+def _radar_instance(index: int, site_index: int, site_name: str, lat: float, lon: float, ground: float,
+                    placement: Any, path: tuple[Any, ...], loaded: LoadedScenario, catalog: Catalog,
+                    notes: list[str]) -> RadarInstance:
+    spec = catalog.radar(placement.equipment)
+    ref = spec.detection_reference
+    n_pulses = int(spec.pulses_integrated)
+    ref_snr = 10.0 ** (required_snr_db(float(ref.pd), float(ref.pfa), n_pulses, int(ref.swerling)) / 10.0)
+    ref_range_m = nominal(ref.range_km) * 1e3
+    ref_rcs = nominal(ref.rcs_m2)
+    k_const = float(radar_constant_from_reference(ref_range_m, ref_rcs, ref_snr))
+    if placement.mast_m is not None:
+        mast = float(placement.mast_m)
+    elif spec.mast_height_m is not None:
+        mast = nominal(spec.mast_height_m)
+    else:
+        line, col = loaded.located.where(path)
+        raise ScenarioError(
+            f"the catalog has no public antenna height for {spec.name}; give mast_m "
+            "(antenna height above ground, metres) for this radar",
+            file=loaded.source, line=line, column=col, field=format_path(path + ("mast_m",)),
+        )
+    if placement.sector is not None:
+        az0 = math.radians(placement.sector.az_min_deg) % (2 * math.pi)
+        width = math.radians((placement.sector.az_max_deg - placement.sector.az_min_deg) % 360.0)
+        sector: tuple[float | None, float | None] = (az0, width)
+    else:
+        sector = (None, None)
+    el_min = _opt(spec.elevation_min_deg, math.pi / 180.0)
+    el_max = _opt(spec.elevation_max_deg, math.pi / 180.0)
+    if el_min is None or el_max is None:
+        notes.append(f"{spec.name}: no public elevation limits; coverage is bounded by line of sight only")
+    return RadarInstance(
+        index=index, site=site_name, site_index=site_index, equipment=spec.name, role=spec.role,
+        band=spec.band, lat_rad=lat, lon_rad=lon, ground_alt_m=ground, mast_m=mast,
+        wavelength_m=float(wavelength_m(nominal(spec.frequency_ghz) * 1e9)),
+        radar_constant_m2=k_const, pfa=float(spec.pfa), swerling=int(spec.swerling), n_pulses=n_pulses,
+        elevation_min_rad=-math.pi / 2 if el_min is None else el_min,
+        elevation_max_rad=math.pi / 2 if el_max is None else el_max,
+        max_range_m=nominal(spec.instrumented_range_km) * 1e3,
+        revisit_s=_opt(spec.revisit_s),
+        sector_az_min_rad=sector[0], sector_width_rad=sector[1],
+        reference_range_m=ref_range_m, reference_rcs_m2=ref_rcs,
+    )
+
+
+def _missile(catalog: Catalog, name: str) -> MissileInstance:
+    m = catalog.missile(name)
+    return MissileInstance(
+        name=m.name, range_min_m=(_opt(m.range_min_km, 1e3) or 0.0), range_max_m=nominal(m.range_max_km) * 1e3,
+        alt_min_m=nominal(m.alt_min_m), alt_max_m=nominal(m.alt_max_km) * 1e3,
+        speed_max_mps=nominal(m.speed_max_mps), speed_avg_mps=_opt(m.speed_avg_mps),
+    )
+
+
+def compile_world(loaded: LoadedScenario, catalog: Catalog | None = None) -> World:
+    """Resolve catalog figures, terrain and geometry for ``loaded`` (see module docstring)."""
+    catalog = catalog or load_catalog()
+    sc = loaded.scenario
+    k = float(sc.environment.k_factor)
+    lats = np.radians([s.lat_deg for s in sc.sites])
+    lons = np.radians([s.lon_deg for s in sc.sites])
+    notes: list[str] = []
+
+    dem_path = loaded.dem_path
+    surface_height = 0.0
+    if dem_path is not None:
+        dem = load_dem(dem_path, surface_height_m=surface_height)
+        for s, la, lo in zip(sc.sites, lats, lons):
+            dem.require_covers(float(la), float(lo), f"site {s.name!r}")
+        if dem.n_filled_cells or dem.n_surface_cells:
+            notes.append(
+                f"DEM {dem_path.name}: {dem.n_filled_cells} nodata cells filled by interpolation, "
+                f"{dem.n_surface_cells} set to the {sc.environment.surface.value} surface"
+            )
+        generated = False
+    else:
+        dem = None  # built below, once the coverage radius is known
+        generated = True
+
+    sites: list[SiteInstance] = []
+    radars: list[RadarInstance] = []
+    launchers: list[LauncherGroup] = []
+    for si, (s, la, lo) in enumerate(zip(sc.sites, lats, lons)):
+        if s.ground_alt_m is not None:
+            ground = float(s.ground_alt_m)
+        elif dem is not None:
+            ground = float(np.asarray(dem.sample_height_m(np.array([la]), np.array([lo])))[0])
+            if not math.isfinite(ground):
+                ground = surface_height
+        else:
+            ground = 0.0
+        r_idx = []
+        for rj, rp in enumerate(s.radars):
+            radars.append(_radar_instance(len(radars), si, s.name, float(la), float(lo), ground, rp,
+                                          ("sites", si, "radars", rj), loaded, catalog, notes))
+            r_idx.append(len(radars) - 1)
+        l_idx = []
+        for lp in s.launchers:
+            spec = catalog.launcher(lp.equipment)
+            load = dict(lp.load) if lp.load else spec.default_load()
+            for m in load:
+                if catalog.missile(m).range_min_km is None:
+                    notes.append(f"{m}: no public minimum range; not applied")
+            launchers.append(LauncherGroup(
+                site=s.name, site_index=si, equipment=spec.name, count=lp.count, load=load,
+                missiles=tuple(_missile(catalog, m) for m in load),
+                reload_s=_opt(spec.reload_s), launch_interval_s=_opt(spec.launch_interval_s),
+            ))
+            l_idx.append(len(launchers) - 1)
+        sites.append(SiteInstance(si, s.name, float(la), float(lo), ground, tuple(r_idx), tuple(l_idx)))
+
+    lat0, lon0 = float(np.mean(lats)), float(np.mean(lons))
+    frame = LocalFrame(lat0, lon0, float(np.mean([s.ground_alt_m for s in sites])))
+    world = World(
+        loaded=loaded, catalog=catalog, frame=frame, k_factor=k, dem=dem,  # type: ignore[arg-type]
+        dem_is_generated=generated, surface_is_water=sc.environment.surface is Surface.water,
+        sites=sites, radars=radars, launchers=launchers, notes=notes,
+    )
+    if dem is None:
+        # Smooth earth: a flat grid covering every site's reach plus the spread of the sites.
+        spread = max((world.site_distance_m(0, i) for i in range(len(sites))), default=0.0)
+        half = world.coverage_radius_m() * 1.02 + spread
+        world.dem = flat_local_dem(lat0, lon0, half_width_m=max(half, 10 * sc.coverage.cell_m),
+                                   spacing_m=float(sc.coverage.cell_m))
+        notes.append(
+            f"no DEM given: smooth earth (k = {k:.4g}) on a generated {world.dem.shape[0]}×"
+            f"{world.dem.shape[1]} grid of {sc.coverage.cell_m:g} m cells"
+        )
+    return world
