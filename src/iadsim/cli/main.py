@@ -192,6 +192,10 @@ def schema(
         console.print(f"[green]wrote[/green] {out}")
 
 
+# Commands defined in their own modules register themselves on `app` when imported here
+# (one import line per module, below this comment).
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point: run the Typer app, turning iadsim errors into one line and an exit status."""
     try:

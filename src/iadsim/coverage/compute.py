@@ -30,19 +30,17 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 
 import numpy as np
-from pyproj import CRS, Transformer
 from scipy.stats import binom
 
 from iadsim.geo.dem import Dem
-from iadsim.geo.frames import geodesic_forward
 from iadsim.geo.refraction import slant_range_elevation
 from iadsim.scenario import AltRef
 from iadsim.sensors.propagation import two_ray_propagation_factor
 from iadsim.sensors.radar_equation import snr_from_constant
-from iadsim.sensors.terrain import lowest_visible_height, observer_geometry
+from iadsim.sensors.terrain import observer_geometry
 from iadsim.world import RadarInstance, SiteInstance, World
 
 Progress = Callable[[str, float], None]
@@ -98,29 +96,6 @@ class CoverageResult:
     seconds: float
 
 
-def dem_window(dem: Dem, lat_rad: float, lon_rad: float, radius_m: float) -> Dem:
-    """The part of ``dem`` within ``radius_m`` of a point (a rectangular window in its CRS)."""
-    az = np.radians(np.arange(0.0, 360.0, 5.0))
-    lat_b, lon_b = geodesic_forward(np.full(az.shape, lat_rad), np.full(az.shape, lon_rad), az,
-                                    np.full(az.shape, radius_m))
-    to_dem = Transformer.from_crs(CRS.from_epsg(4326), dem.crs, always_xy=True)
-    xs, ys = to_dem.transform(np.degrees(np.append(lon_b, lon_rad)), np.degrees(np.append(lat_b, lat_rad)))
-    inv = ~dem.transform
-    cols, rows = inv @ (np.asarray(xs), np.asarray(ys))
-    rows_n, cols_n = dem.shape
-    r0 = int(max(0, math.floor(np.nanmin(rows)) - 1))
-    r1 = int(min(rows_n, math.ceil(np.nanmax(rows)) + 1))
-    c0 = int(max(0, math.floor(np.nanmin(cols)) - 1))
-    c1 = int(min(cols_n, math.ceil(np.nanmax(cols)) + 1))
-    if r0 == 0 and c0 == 0 and r1 == rows_n and c1 == cols_n:
-        return dem
-    return replace(
-        dem,
-        height_m=np.ascontiguousarray(dem.height_m[r0:r1, c0:c1]),
-        transform=dem.transform @ dem.transform.translation(c0, r0),
-    )
-
-
 def _propagation_factor4(world: World, radar: RadarInstance, ground_m: np.ndarray, gr_m: np.ndarray,
                          h_msl_m: np.ndarray) -> np.ndarray | float:
     """F⁴ over sea cells when the surface is water (two-ray), else 1."""
@@ -143,13 +118,13 @@ def _heights(ground_m: np.ndarray, altitude_m: float, ref: AltRef) -> tuple[np.n
 
 
 def radar_layers(world: World, radar: RadarInstance, dem: Dem, gr_m: np.ndarray, az_rad: np.ndarray,
-                 classes: Sequence[str], altitudes_m: Sequence[float], ref: AltRef,
-                 radius_m: float) -> RadarLayers:
+                 classes: Sequence[str], altitudes_m: Sequence[float], ref: AltRef) -> RadarLayers:
     """Pd of one radar on ``dem`` for every class × altitude (see module docstring)."""
     ground = np.asarray(dem.height_m, dtype=np.float64)
-    lvh = lowest_visible_height(dem, radar.lat_rad, radar.lon_rad, radar.mast_m, k_factor=world.k_factor,
-                                max_range_m=min(radius_m, radar.max_range_m))
-    lvh = np.where(np.isfinite(lvh), lvh, np.inf)
+    terrain = world.radar_terrain(radar)
+    if terrain.dem.shape != dem.shape or terrain.dem.transform != dem.transform:
+        raise ValueError("radar_layers needs the grid of the radar's site window (World.site_window)")
+    lvh = terrain.lowest_visible_height_m
     reach = (gr_m <= radar.max_range_m) & radar.in_sector(az_rad)
     table = world.pd_table(radar)
     n_c, n_a = len(classes), len(altitudes_m)
@@ -193,7 +168,7 @@ def site_coverage(world: World, site: SiteInstance, classes: Sequence[str], alti
                   progress: Progress | None = None) -> SiteCoverage:
     t0 = time.perf_counter()
     radius = world.coverage_radius_m()
-    dem = dem_window(world.dem, site.lat_rad, site.lon_rad, radius * 1.01)
+    dem = world.site_window(site.lat_rad, site.lon_rad)
     gr_m, az_rad = observer_geometry(dem, site.lat_rad, site.lon_rad)
     valid = gr_m <= radius
     ground = np.asarray(dem.height_m, dtype=np.float64)
@@ -208,7 +183,7 @@ def site_coverage(world: World, site: SiteInstance, classes: Sequence[str], alti
         radar = world.radars[ri]
         if progress:
             progress(f"{site.name}: {radar.equipment} terrain and Pd", 0.0)
-        rl = radar_layers(world, radar, dem, gr_m, az_rad, classes, altitudes_m, ref, radius)
+        rl = radar_layers(world, radar, dem, gr_m, az_rad, classes, altitudes_m, ref)
         layers.append(rl)
         np.maximum(pd_max, rl.pd, out=pd_max)
         detection |= rl.pd >= pd_threshold

@@ -14,6 +14,7 @@ Public positions are WGS84 geodetic latitude/longitude in radians (``lat_rad``,
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from dataclasses import dataclass
 from functools import cached_property
@@ -24,6 +25,7 @@ import pyproj
 from affine import Affine
 
 from iadsim.errors import TerrainError
+from iadsim.geo.frames import geodesic_forward
 
 __all__ = [
     "Dem",
@@ -520,4 +522,25 @@ def flat_local_dem(lat_rad: float, lon_rad: float, half_width_m: float, spacing_
         transform=transform,
         crs=crs,
         source="generated (flat, local azimuthal equidistant)",
+    )
+
+
+def window_around(dem: Dem, lat_rad: float, lon_rad: float, radius_m: float) -> Dem:
+    """The part of ``dem`` within ``radius_m`` (geodesic) of a point, as a rectangular window in
+    its own CRS (the whole DEM when the circle reaches past every edge)."""
+    az = np.radians(np.arange(0.0, 360.0, 5.0))
+    lat_b, lon_b = geodesic_forward(np.full(az.shape, lat_rad), np.full(az.shape, lon_rad), az,
+                                    np.full(az.shape, radius_m))
+    x, y = dem.latlon_to_xy(np.append(lat_b, lat_rad), np.append(lon_b, lon_rad))
+    cols, rows = ~dem.transform @ (np.asarray(x, dtype=float), np.asarray(y, dtype=float))
+    n_rows, n_cols = dem.shape
+    r0 = int(max(0, math.floor(np.nanmin(rows)) - 1))
+    r1 = int(min(n_rows, math.ceil(np.nanmax(rows)) + 1))
+    c0 = int(max(0, math.floor(np.nanmin(cols)) - 1))
+    c1 = int(min(n_cols, math.ceil(np.nanmax(cols)) + 1))
+    if (r0, c0, r1, c1) == (0, 0, n_rows, n_cols):
+        return dem
+    return dataclasses.replace(
+        dem, height_m=np.ascontiguousarray(dem.height_m[r0:r1, c0:c1]),
+        transform=dem.transform @ Affine.translation(c0, r0),
     )

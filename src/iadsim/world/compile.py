@@ -15,13 +15,14 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from iadsim.catalog import Catalog, load_catalog
-from iadsim.geo.dem import Dem, flat_local_dem, load_dem
+from iadsim.geo.dem import Dem, flat_local_dem, load_dem, window_around
 from iadsim.geo.frames import LocalFrame, geodesic_inverse
 from iadsim.errors import ScenarioError
 from iadsim.io import format_path
 from iadsim.scenario import LoadedScenario, Surface
 from iadsim.sensors.detection import PdTable, required_snr_db
 from iadsim.sensors.radar_equation import radar_constant_from_reference, wavelength_m
+from iadsim.sensors.terrain import lowest_visible_height
 
 if TYPE_CHECKING:  # pragma: no cover
     from iadsim.scenario import Scenario
@@ -110,6 +111,26 @@ class SiteInstance:
     launchers: tuple[int, ...]
 
 
+@dataclass(frozen=True)
+class RadarTerrain:
+    """One radar's terrain pass on a DEM window around it (cached per world)."""
+
+    dem: Dem
+    lowest_visible_height_m: np.ndarray  # inf where not computed (beyond the analysis radius)
+
+    def sample_nearest(self, lat_rad: np.ndarray, lon_rad: np.ndarray) -> np.ndarray:
+        """Lowest visible height above ground at the cells under WGS84 points (inf outside)."""
+        x, y = self.dem.latlon_to_xy(np.asarray(lat_rad), np.asarray(lon_rad))
+        rows, cols = self.dem.rowcol(x, y)
+        rows = np.asarray(rows)
+        cols = np.asarray(cols)
+        n_r, n_c = self.dem.shape
+        inside = (rows >= 0) & (rows < n_r) & (cols >= 0) & (cols < n_c)
+        out = np.full(rows.shape, np.inf)
+        out[inside] = self.lowest_visible_height_m[rows[inside], cols[inside]]
+        return out
+
+
 @dataclass
 class World:
     """A scenario compiled to SI arrays; built once, shared by coverage, tracking and engagement."""
@@ -147,6 +168,22 @@ class World:
         if key not in cache:
             cache[key] = PdTable(pfa=radar.pfa, n_pulses=radar.n_pulses, swerling=radar.swerling)
         return cache[key]
+
+    def radar_terrain(self, radar: RadarInstance) -> RadarTerrain:
+        """The radar's lowest-visible-height grid out to the analysis radius (computed once), on
+        the same DEM window as its site's coverage grid."""
+        cache = self.__dict__.setdefault("_radar_terrain", {})
+        if radar.index not in cache:
+            radius = self.coverage_radius_m()
+            dem = self.site_window(radar.lat_rad, radar.lon_rad)
+            lvh = lowest_visible_height(dem, radar.lat_rad, radar.lon_rad, radar.mast_m,
+                                        k_factor=self.k_factor, max_range_m=radius)
+            cache[radar.index] = RadarTerrain(dem=dem, lowest_visible_height_m=np.where(np.isfinite(lvh), lvh, np.inf))
+        return cache[radar.index]
+
+    def site_window(self, lat_rad: float, lon_rad: float) -> Dem:
+        """The DEM window an analysis around a point uses (the coverage radius plus 1 %)."""
+        return window_around(self.dem, lat_rad, lon_rad, self.coverage_radius_m() * 1.01)
 
     def coverage_radius_m(self) -> float:
         """How far any product can reach: the coverage limit or the largest radar range."""

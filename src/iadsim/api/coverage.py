@@ -1,4 +1,4 @@
-"""The jobs a user runs, as Python functions; the CLI is a thin layer over these."""
+"""`run_coverage`: compile a scenario, compute its coverage, write products and a report."""
 
 from __future__ import annotations
 
