@@ -88,6 +88,10 @@ class RadarPlacement(_Model):
         description="Antenna height above ground, metres; default: the catalog's typical mast height.",
     )
     sector: Sector | None = Field(default=None, description="Azimuth limits; omit for the catalog's coverage.")
+    revisit_s: Finite | None = Field(
+        default=None, gt=0.0, le=600.0,
+        description="Time between looks at a target, s; default: the catalog's figure (needed for tracking).",
+    )
 
     @field_validator("equipment")
     @classmethod

@@ -242,7 +242,7 @@ def _radar_instance(index: int, site_index: int, site_name: str, lat: float, lon
         elevation_min_rad=-math.pi / 2 if el_min is None else el_min,
         elevation_max_rad=math.pi / 2 if el_max is None else el_max,
         max_range_m=nominal(spec.instrumented_range_km) * 1e3,
-        revisit_s=_opt(spec.revisit_s),
+        revisit_s=float(placement.revisit_s) if placement.revisit_s is not None else _opt(spec.revisit_s),
         sector_az_min_rad=sector[0], sector_width_rad=sector[1],
         reference_range_m=ref_range_m, reference_rcs_m2=ref_rcs,
     )
