@@ -5,6 +5,7 @@ from iadsim.scenario.models import (
     AltRef,
     CoverageSettings,
     DefendedAsset,
+    EngagementSettings,
     Environment,
     LauncherPlacement,
     RadarPlacement,
@@ -14,12 +15,13 @@ from iadsim.scenario.models import (
     Site,
     Surface,
     Threat,
+    TrackingSettings,
     Waypoint,
     json_schema,
 )
 
 __all__ = [
-    "AltRef", "CoverageSettings", "DefendedAsset", "Environment", "LauncherPlacement",
+    "AltRef", "CoverageSettings", "DefendedAsset", "EngagementSettings", "Environment", "LauncherPlacement",
     "LoadedScenario", "RadarPlacement", "Run", "Scenario", "Sector", "Site", "Surface", "Threat",
-    "Waypoint", "json_schema", "load_scenario", "parse_scenario",
+    "TrackingSettings", "Waypoint", "json_schema", "load_scenario", "parse_scenario",
 ]

@@ -246,6 +246,38 @@ class CoverageSettings(_Model):
         return v
 
 
+class TrackingSettings(_Model):
+    """How plots become tracks (``iadsim track`` and ``iadsim run``)."""
+
+    filter: Literal["ekf", "ukf", "imm"] = Field(default="ekf", description="Filter for polar radar plots.")
+    association: Literal["gnn", "jpda"] = "gnn"
+    gate_probability: Finite = Field(default=0.999, gt=0.5, lt=1.0)
+    m_confirm: int = Field(default=2, ge=1, le=20, description="Confirm after M plots …")
+    n_confirm: int = Field(default=3, ge=1, le=20, description="… within N scans.")
+    k_miss: int = Field(default=3, ge=1, le=100, description="Delete after K missed scans.")
+    process_noise_mps2: Finite = Field(default=5.0, gt=0.0, le=1000.0,
+                                       description="White-noise acceleration spectral level, m/s² (√q).")
+
+    @model_validator(mode="after")
+    def _m_le_n(self) -> TrackingSettings:
+        if self.m_confirm > self.n_confirm:
+            raise ValueError("m_confirm must not exceed n_confirm")
+        return self
+
+
+class EngagementSettings(_Model):
+    """How the battalion fights (``iadsim run``)."""
+
+    tracking: Literal["perfect", "tracker"] = Field(
+        default="perfect", description="perfect: engage from truth of detected threats; tracker: from tracks.")
+    doctrine: Literal["shoot-look-shoot", "salvo"] = "shoot-look-shoot"
+    salvo_size: int = Field(default=2, ge=1, le=8, description="Missiles per engagement.")
+    kill_assessment_s: Finite = Field(default=5.0, ge=0.0, le=600.0)
+    assignment: Literal["optimal", "greedy"] = "optimal"
+    leak_radius_km: Finite = Field(default=5.0, gt=0.0, le=500.0,
+                                   description="A threat inside this distance of a defended asset has leaked.")
+
+
 class Scenario(_Model):
     """A deployment, a raid and the settings to analyse them."""
 
@@ -258,6 +290,8 @@ class Scenario(_Model):
     threats: list[Threat] = Field(default_factory=list)
     defended_assets: list[DefendedAsset] = Field(default_factory=list)
     coverage: CoverageSettings = Field(default_factory=CoverageSettings)
+    tracking: TrackingSettings = Field(default_factory=TrackingSettings)
+    engagement: EngagementSettings = Field(default_factory=EngagementSettings)
 
     @model_validator(mode="after")
     def _cross_checks(self, info: ValidationInfo) -> Scenario:
