@@ -5,6 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from iadsim.coverage.compute import CoverageResult
 from iadsim.coverage.products import RingRow
 from iadsim.report.html import BOUNDARIES, esc, img, page, table
@@ -58,15 +60,52 @@ def _provenance(result: CoverageResult) -> str:
     return "".join(parts)
 
 
+def pivot_rows(rows: list[RingRow]) -> list[dict[str, Any]]:
+    """One row per site × product × radar × class, one column per altitude: median sector reach (km)."""
+    out: dict[tuple, dict[str, Any]] = {}
+    for r in rows:
+        key = (r.site, r.product, r.radar, r.threat_class)
+        row = out.setdefault(key, {"site": r.site, "product": r.product, "radar": r.radar,
+                                   "threat class": r.threat_class, "nominal km": round(r.nominal_km)})
+        row[f"{r.altitude_m:g} m {r.altitude_ref.upper()}"] = round(float(np.median(r.reach_km)))
+    return list(out.values())
+
+
+def headlines(rows: list[RingRow]) -> list[str]:
+    """Plain-language findings: the lowest and highest layer of each class's engagement (or track) reach."""
+    lines = []
+    for product in ("engagement", "track"):
+        sel = [r for r in rows if r.product == product]
+        if not sel:
+            continue
+        for site in dict.fromkeys(r.site for r in sel):
+            for cls in dict.fromkeys(r.threat_class for r in sel if r.site == site):
+                layers = sorted((r for r in sel if r.site == site and r.threat_class == cls), key=lambda r: r.altitude_m)
+                lo, hi = layers[0], layers[-1]
+                lines.append(
+                    f"{site}, {product} of a {cls.replace('_', ' ')}: median reach {np.median(lo.reach_km):.0f} km at "
+                    f"{lo.altitude_m:g} m {lo.altitude_ref.upper()} and {np.median(hi.reach_km):.0f} km at "
+                    f"{hi.altitude_m:g} m, against a nominal {lo.nominal_km:.0f} km ring "
+                    f"({np.mean(lo.area_fraction) * 100:.0f} % and {np.mean(hi.area_fraction) * 100:.0f} % of its area)."
+                )
+        break
+    return lines
+
+
 def coverage_sections(result: CoverageResult, rows: list[RingRow], figures: dict[str, list[tuple[str, Path]]]) -> list[str]:
     cs = result.world.scenario.coverage
     out = []
     summary = [r.summary for r in rows]
     out.append("<h2>Range ring vs physics</h2>"
-               f"<p>Nominal range = the published figure the public debate uses (the radar's detection claim, or the "
-               f"longest missile range). Reach = farthest ground range covered in a {cs.sector_deg:g}° sector; "
-               "the area column is the share of the nominal disc actually covered.</p>"
-               + table(summary, left=("site", "product", "radar", "threat_class", "altitude_ref")))
+               "<ul>" + "".join(f"<li>{esc(h)}</li>" for h in headlines(rows)) + "</ul>"
+               f"<p>Median over {cs.sector_deg:g}° sectors of the farthest ground range covered (km), per altitude "
+               "layer, beside the nominal range the public debate uses (the radar's published detection claim, or "
+               "the longest missile range).</p>"
+               + table(pivot_rows(rows), left=("site", "product", "radar", "threat class"))
+               + "<details><summary>Per layer: minimum, median and maximum sector reach, and the share of the "
+               "nominal disc covered</summary>"
+               + table(summary, left=("site", "product", "radar", "threat_class", "altitude_ref"))
+               + "<p class='muted'>Per-sector values: range_ring_vs_physics.csv.</p></details>")
     for title, key in (("Maps", "maps"), ("Reach per sector", "polar"), ("Vertical coverage diagrams", "vcd")):
         if figures.get(key):
             out.append(f"<h2>{title}</h2><div class='{'grid' if key == 'polar' else ''}'>"
