@@ -1,0 +1,490 @@
+"""A scenario's plots through one tracker, scored against truth.
+
+**Tracker** (:class:`ScenarioTracker`, a :class:`iadsim.tracking.Tracker` configured from
+``scenario.tracking``): the scans of every radar go, in time order (radar index breaks ties), to
+one tracker — central sequential fusion. State ``[e, n, u, ve, vn, vu]`` in the world's ENU frame;
+nearly-constant-velocity motion with ``q = process_noise_mps2²`` (m²/s³) per axis; each scan's
+plots ``[range, az, el]`` through a :class:`~iadsim.tracking.Spherical3D` model at the radar's
+antenna.
+
+* ``filter: ekf`` — the tracker's extended Kalman update (Joseph form).
+* ``filter: ukf`` — an unscented measurement update written as a statistical linear regression
+  (Arasaratnam, Haykin & Elliott, Proc. IEEE 95(5), 2007; García-Fernández et al., IEEE T-SP 63(11),
+  2015): from the sigma points, ``H = P_xzᵀ P⁻¹`` and ``Ω = P_zz − H P Hᵀ``; the Kalman update with
+  ``H`` and ``R + Ω`` is exactly the UKF update (``K = P_xz S⁻¹``, ``S = P_zz + R``), so gating and
+  assignment see the unscented ``S``. Angles are averaged and residuals wrapped to (−π, π]. Under
+  JPDA the combined update omits Ω (gating keeps it).
+* ``filter: imm`` — three modes sharing the CV state: CV and coordinated turns at ±3°/s (the
+  standard-rate turn) with the same q, Markov matrix 0.95 on the diagonal (per scan); mixing and
+  mode-matched prediction per scan, mode-matched EKF updates with the mode likelihoods (Blom &
+  Bar-Shalom, IEEE T-AC 33(8), 1988). Under JPDA the modes of a track are collapsed to the combined
+  PDA estimate after each update (mode probabilities kept).
+* Association ``gnn`` or ``jpda`` (confirmed tracks; tentative ones use GNN), gate from
+  ``gate_probability``; JPDA with Pd = 0.8 and each radar's clutter density
+  ``λ / (R_max · Δaz · Δel)`` from :mod:`iadsim.sim.measure`.
+* **M-of-N and K-miss with several radars.** A scan counts for a track's confirmation window and
+  as a miss only if its radar *should* have seen the track: the track's predicted position is
+  inside the radar's instrumented range, sector and elevation limits and above the radar's
+  lowest visible height over the terrain even when lowered by two standard deviations of its
+  vertical uncertainty (a tentative track's window counts the scans whose range, sector and
+  elevation limits contain it, terrain aside, so a plot below every horizon cannot wait forever).
+  Otherwise a 1 s fire-control radar blind to a low flier would delete, in three seconds, a track
+  that a 12 s surveillance radar holds. A confirmed track not updated for ``k_miss`` × the longest
+  revisit time, or any track whose position covariance trace exceeds (``MAX_POS_SIGMA_M``)², is
+  dropped (a track no radar covers any more).
+  New tracks start with a velocity standard deviation of max(300 m/s, 1.5 × fastest waypoint speed).
+
+**Scoring** on the evaluation grid ``0, run.time_step_s, …`` (tracks extrapolated at constant
+velocity from their last scan): GOSPA (α = 2, ``p``, cut-off ``c``) between confirmed tracks' positions
+and the positions of the threats that are active and inside the analysis area (within the analysis
+radius, :meth:`World.coverage_radius_m`, of a site), and again against the *detectable* threats
+(visible — line of sight, range, sector, elevation — to at least one radar), with its
+localisation / missed / false split. The GOSPA assignment also gives the track each threat is
+matched to: position RMSE over matched pairs, ID switches and fragmentations
+(:func:`~iadsim.tracking.track_continuity`), and per threat the time from its first detection to
+the first scan at which a confirmed track is matched to it.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from iadsim.geo.frames import geodesic_inverse
+from iadsim.scenario import TrackingSettings
+from iadsim.sim.measure import Measurements, RadarScans
+from iadsim.sim.sensing import radar_view
+from iadsim.sim.trajectories import Trajectories, sample_trajectories
+from iadsim.tracking import (
+    IMM,
+    ConstantVelocity,
+    CoordinatedTurnKnownRate,
+    Spherical3D,
+    Tracker,
+    ekf_update,
+    gospa,
+    gospa_assignment,
+    imm_combine,
+    sigma_points,
+    symmetrise,
+    track_continuity,
+    wrap_angle,
+)
+from iadsim.world import RadarInstance, World
+
+__all__ = ["GOSPA_C_M", "GOSPA_P", "MAX_POS_SIGMA_M", "ScenarioTracker", "TrackScore", "TrackedRun",
+           "evaluation_times", "make_tracker", "run_tracker", "score_tracks"]
+
+GOSPA_C_M = 10_000.0
+GOSPA_P = 2.0
+MAX_POS_SIGMA_M = 20_000.0
+IMM_TURN_RATE_RADPS = math.radians(3.0)
+IMM_STAY = 0.95
+JPDA_PD = 0.8
+Progress = Callable[[str, float], None]
+
+
+class _Coverage:
+    """Where a radar can see: instrumented range, sector, elevation limits and terrain."""
+
+    def __init__(self, world: World, rs: RadarScans):
+        self.world = world
+        self.radar: RadarInstance = rs.radar
+        self.ant = rs.view.antenna_enu_m
+
+    def covers(self, pos_enu_m: np.ndarray, var_up_m2: np.ndarray, terrain: bool = True) -> np.ndarray:
+        if not len(pos_enu_m):
+            return np.zeros(0, bool)
+        r = self.radar
+        d = pos_enu_m - self.ant
+        rh = np.hypot(d[:, 0], d[:, 1])
+        rng = np.hypot(rh, d[:, 2])
+        el = np.arctan2(d[:, 2], rh)
+        ok = (rng <= r.max_range_m) & r.in_sector(np.arctan2(d[:, 0], d[:, 1]))
+        ok &= (el >= r.elevation_min_rad) & (el <= r.elevation_max_rad)
+        if terrain and ok.any():
+            i = np.flatnonzero(ok)
+            lat, lon, h = (np.asarray(v, float).reshape(-1) for v in
+                           self.world.frame.enu_to_geodetic(pos_enu_m[i, 0], pos_enu_m[i, 1], pos_enu_m[i, 2]))
+            ground = np.asarray(self.world.dem.sample_height_m(lat, lon), float).reshape(-1)
+            ground = np.where(np.isfinite(ground), ground, 0.0)
+            low = h - ground - 2.0 * np.sqrt(np.maximum(var_up_m2[i], 0.0))
+            lvh = self.world.radar_terrain(r).sample_nearest(lat, lon)
+            ok[i] = low >= lvh
+        return ok
+
+
+class ScenarioTracker(Tracker):
+    """:class:`Tracker` with UKF/IMM updates and coverage-aware M-of-N / K-miss (module docstring)."""
+
+    def __init__(self, motion_model, *, filter_kind: str = "ekf", imm: IMM | None = None,
+                 max_coast_s: float = np.inf, **kw):
+        super().__init__(motion_model, **kw)
+        self.filter_kind = filter_kind
+        self.imm = imm
+        d = motion_model.state_dim
+        r = len(imm.models) if imm else 0
+        self.xm = np.zeros((0, r, d))
+        self.Pm = np.zeros((0, r, d, d))
+        self.mu = np.zeros((0, r))
+        self._omega: np.ndarray | None = None
+        self._model = None
+        self.coverage: _Coverage | None = None  # the scanning radar's coverage (None: every scan counts)
+        self.max_coast_s = max_coast_s
+        self.t_hit = np.zeros(0)
+
+    # ------------------------------------------------------------------ step
+    def step(self, t_s, z=None, R=None, model=None):
+        self._model = model or self.measurement_model
+        self._omega = None
+        if self.imm is not None and self.t_s is not None and t_s > self.t_s and len(self.x):
+            xm, Pm, c = self.imm.predict(self.xm, self.Pm, self.mu, t_s - self.t_s)
+            self.xm, self.Pm, self.mu = xm, Pm, c
+            self.x, self.P = imm_combine(xm, Pm, c)
+            self.t_s = float(t_s)  # the base class then sees dt = 0 and does not predict again
+        return super().step(t_s, z, R, model)
+
+    # ------------------------------------------------------------------ UKF as SLR
+    def _predict_meas(self, idx, model):
+        if self.filter_kind != "ukf" or getattr(model, "linear", False):
+            return super()._predict_meas(idx, model)
+        x, P = self.x[idx], self.P[idx]
+        am = np.asarray(model.angle_mask, bool)
+        X, Wm, Wc = sigma_points(x, P)
+        Z = model.h(X)
+        D = Z - Z[:, :1, :]
+        D[..., am] = wrap_angle(D[..., am])
+        zhat = Z[:, 0, :] + np.einsum("s,nsm->nm", Wm, D)
+        zhat[:, am] = wrap_angle(zhat[:, am])
+        DZ = Z - zhat[:, None, :]
+        DZ[..., am] = wrap_angle(DZ[..., am])
+        DX = X - x[:, None, :]
+        Pzz = symmetrise(np.einsum("s,nsi,nsj->nij", Wc, DZ, DZ))
+        Pxz = np.einsum("s,nsi,nsj->nij", Wc, DX, DZ)
+        H = np.swapaxes(np.linalg.solve(P, Pxz), -1, -2)  # Pzx P⁻¹
+        omega = symmetrise(Pzz - H @ P @ np.swapaxes(H, -1, -2))
+        if self._omega is None or len(self._omega) != len(self.x):
+            self._omega = np.zeros((len(self.x),) + omega.shape[1:])
+        self._omega[idx] = omega
+        return zhat, Pzz, H
+
+    def _update(self, idx, H, nu, Rsel):
+        if self.imm is not None:
+            return self._imm_update(idx, nu, Rsel)
+        if self.filter_kind == "ukf" and self._omega is not None:
+            Rsel = Rsel + self._omega[idx]
+        return super()._update(idx, H, nu, Rsel)
+
+    # ------------------------------------------------------------------ IMM
+    def _imm_update(self, idx, nu, R):
+        model = self._model
+        am = np.asarray(model.angle_mask, bool)
+        z = model.h(self.x[idx]) + nu
+        R = np.broadcast_to(R, (len(idx),) + R.shape[-2:])
+        r = self.xm.shape[1]
+        loglik = np.zeros((len(idx), r))
+        for j in range(r):
+            xj, Pj = self.xm[idx, j], self.Pm[idx, j]
+            Hj = model.jacobian(xj)
+            nuj = z - model.h(xj)
+            nuj[:, am] = wrap_angle(nuj[:, am])
+            S = symmetrise(Hj @ Pj @ np.swapaxes(Hj, -1, -2) + R)
+            _, logdet = np.linalg.slogdet(S)
+            d2 = np.einsum("ni,ni->n", nuj, np.linalg.solve(S, nuj[..., None])[..., 0])
+            loglik[:, j] = -0.5 * (d2 + logdet)
+            self.xm[idx, j], self.Pm[idx, j] = ekf_update(xj, Pj, z, R, model)
+        lw = loglik + np.log(np.maximum(self.mu[idx], 1e-300))
+        lw -= lw.max(axis=1, keepdims=True)
+        mu = np.exp(lw)
+        self.mu[idx] = mu / mu.sum(axis=1, keepdims=True)
+        self.x[idx], self.P[idx] = imm_combine(self.xm[idx], self.Pm[idx], self.mu[idx])
+
+    def _reset_modes(self, idx):
+        if self.imm is None or not len(idx):
+            return
+        r = self.xm.shape[1]
+        self.xm[idx] = self.x[idx][:, None, :]
+        self.Pm[idx] = self.P[idx][:, None, :, :]
+        self.mu[idx] = self._mu0(r)
+
+    def _mu0(self, r):
+        mu0 = np.full(r, (1.0 - IMM_STAY) / max(r - 1, 1))
+        mu0[0] = IMM_STAY if r > 1 else 1.0
+        return mu0
+
+    def _two_point(self, idx, z, R, model):
+        super()._two_point(idx, z, R, model)
+        self._reset_modes(idx)
+
+    def _jpda(self, idx, z, R, model, gate, hit, used):
+        before = hit.copy()
+        super()._jpda(idx, z, R, model, gate, hit, used)
+        self._reset_modes(np.flatnonzero(hit & ~before))
+
+    def _birth(self, cols, z, R, model):
+        n0 = len(self.x)
+        super()._birth(cols, z, R, model)
+        self.t_hit = np.concatenate([self.t_hit, np.full(len(self.x) - n0, self.t_s)])
+        if self.imm is not None and len(self.x) > n0:
+            k = len(self.x) - n0
+            r = self.xm.shape[1]
+            self.xm = np.concatenate([self.xm, np.repeat(self.x[n0:, None, :], r, axis=1)])
+            self.Pm = np.concatenate([self.Pm, np.repeat(self.P[n0:, None], r, axis=1)])
+            self.mu = np.concatenate([self.mu, np.tile(self._mu0(r), (k, 1))])
+
+    def _keep(self, keep):
+        super()._keep(keep)
+        self.t_hit = self.t_hit[keep]
+        if self.imm is not None:
+            self.xm, self.Pm, self.mu = self.xm[keep], self.Pm[keep], self.mu[keep]
+
+    # ------------------------------------------------------------------ management
+    def _manage(self, hit):
+        if self.coverage is None:
+            counts = ages = np.ones(len(self.x), bool)
+        else:
+            counts = self.coverage.covers(self.x[:, :3], self.P[:, 2, 2]) | hit
+            ages = np.where(self.confirmed, counts, self.coverage.covers(self.x[:, :3], self.P[:, 2, 2], False) | hit)
+        self.age += ages
+        self.hits += hit
+        self.misses = np.where(hit, 0, self.misses + (counts & ~hit))
+        self.t_hit = np.where(hit, self.t_s, self.t_hit)
+        self.confirmed |= self.hits >= self.m_confirm
+        tr = np.trace(self.P[:, :3, :3], axis1=1, axis2=2)
+        drop = np.where(self.confirmed, (self.misses >= self.k_miss) | (self.t_s - self.t_hit > self.max_coast_s),
+                        self.age >= self.n_confirm) | (tr > self.max_pos_cov_trace_m2)
+        if drop.any():
+            self._keep(~drop)
+
+
+def make_tracker(world: World, settings: TrackingSettings | None = None) -> ScenarioTracker:
+    """A :class:`ScenarioTracker` configured from ``scenario.tracking`` (module docstring)."""
+    ts = settings or world.scenario.tracking
+    q = float(ts.process_noise_mps2) ** 2
+    cv = ConstantVelocity(3, q)
+    speeds = [w.speed_mps for th in world.scenario.threats for w in th.route]
+    imm = None
+    if ts.filter == "imm":
+        imm = IMM([cv, CoordinatedTurnKnownRate(3, q, IMM_TURN_RATE_RADPS),
+                   CoordinatedTurnKnownRate(3, q, -IMM_TURN_RATE_RADPS)],
+                  np.full((3, 3), (1 - IMM_STAY) / 2) + np.eye(3) * (IMM_STAY - (1 - IMM_STAY) / 2))
+    return ScenarioTracker(
+        cv, measurement_model=Spherical3D((0.0, 0.0, 0.0)), filter_kind=ts.filter, imm=imm,
+        gate_prob=ts.gate_probability, association=ts.association, m_confirm=ts.m_confirm,
+        n_confirm=ts.n_confirm, k_miss=ts.k_miss, max_pos_cov_trace_m2=MAX_POS_SIGMA_M**2,
+        init_speed_sigma_mps=max(300.0, 1.5 * max(speeds, default=0.0)), pd=JPDA_PD,
+        max_coast_s=ts.k_miss * max((r.revisit_s or 0.0 for r in world.radars), default=0.0) or np.inf,
+    )
+
+
+@dataclass
+class TrackedRun:
+    """The tracker's output: confirmed tracks after every scan (flat rows)."""
+
+    scan: np.ndarray  # (T,) index of the scan in processing order
+    t_s: np.ndarray
+    radar: np.ndarray  # radar of that scan
+    track_id: np.ndarray
+    x: np.ndarray  # (T, 6) [e, n, u, ve, vn, vu]
+    scan_t_s: np.ndarray  # (S,)
+    n_tracks_started: int
+    seconds: float
+
+
+def run_tracker(world: World, meas: Measurements, settings: TrackingSettings | None = None, *,
+                progress: Progress | None = None) -> TrackedRun:
+    """Feed every scan of ``meas`` (time order, empty ones too) to one :func:`make_tracker`."""
+    from iadsim.tracking import scan_from_detections
+
+    t0 = time.perf_counter()
+    tracker = make_tracker(world, settings)
+    cov = {rs.radar.index: _Coverage(world, rs) for rs in meas.radars}
+    by_radar = {rs.radar.index: rs for rs in meas.radars}
+    every = max(meas.n_scans // 50, 1)
+    for s in range(meas.n_scans):
+        ri = int(meas.scan_radar[s])
+        rs = by_radar[ri]
+        det = meas.scan(s)
+        scan = scan_from_detections(det, rs.view.antenna_enu_m, t_s=float(meas.scan_t_s[s]))
+        tracker.coverage = cov[ri]
+        tracker.clutter_density = max(rs.clutter.rate_per_scan, 1e-6) / rs.clutter.volume_m_rad2
+        tracker.step(scan.t_s, scan.z, scan.R, scan.model)
+        if progress and s % every == 0:
+            progress(f"tracking: scan {s + 1}/{meas.n_scans}", s / max(meas.n_scans, 1))
+    h = tracker.history()
+    return TrackedRun(scan=h["scan"], t_s=h["t_s"], radar=meas.scan_radar[h["scan"]] if len(h["scan"]) else
+                      np.zeros(0, np.int64), track_id=h["track_id"], x=h["x"], scan_t_s=meas.scan_t_s.copy(),
+                      n_tracks_started=int(tracker.next_id), seconds=time.perf_counter() - t0)
+
+
+def evaluation_times(world: World, t_end_s: float) -> np.ndarray:
+    step = world.scenario.run.time_step_s
+    n = int(math.floor(t_end_s / step + 1e-9)) + 1
+    return np.arange(n) * step
+
+
+def tracks_at(tr: TrackedRun, t_s: float) -> tuple[np.ndarray, np.ndarray]:
+    """Confirmed tracks' ids and positions at ``t_s``, extrapolated from the last scan at or before it."""
+    k = int(np.searchsorted(tr.scan_t_s, t_s, side="right")) - 1
+    if k < 0:
+        return np.zeros(0, np.int64), np.zeros((0, 3))
+    lo, hi = np.searchsorted(tr.scan, [k, k + 1])
+    x = tr.x[lo:hi]
+    return tr.track_id[lo:hi], x[:, :3] + x[:, 3:6] * (t_s - tr.scan_t_s[k])
+
+
+def _in_area(world: World, traj: Trajectories) -> np.ndarray:
+    radius = world.coverage_radius_m()
+    inside = np.zeros(traj.lat_rad.shape, bool)
+    for s in world.sites:
+        d, _ = geodesic_inverse(np.full(traj.lat_rad.shape, s.lat_rad), np.full(traj.lat_rad.shape, s.lon_rad),
+                                traj.lat_rad, traj.lon_rad)
+        inside |= np.asarray(d, float).reshape(traj.lat_rad.shape) <= radius
+    return traj.active & inside
+
+
+@dataclass
+class TrackScore:
+    """Tracking performance against truth; arrays over the evaluation grid ``t_s`` (K,)."""
+
+    t_s: np.ndarray
+    truth: Trajectories  # sampled on t_s
+    in_area: np.ndarray  # (N, K)
+    detectable: np.ndarray  # (N, K)
+    gospa: dict[str, np.ndarray]  # distance, localisation, missed, false, n_* — vs in-area truth
+    gospa_detectable: dict[str, np.ndarray]
+    matched_track: np.ndarray  # (N, K) track id matched to the threat (−1 none)
+    match_error_m: np.ndarray  # (N, K) position error of that match (NaN none)
+    metrics: dict[str, Any] = field(default_factory=dict)
+
+
+def _gospa_series(tr: TrackedRun, pos: np.ndarray, mask: np.ndarray, t: np.ndarray, c: float, p: float,
+                  want_match: bool):
+    n, k = mask.shape
+    keys = ("distance", "localisation", "missed", "false", "n_assigned", "n_missed", "n_false")
+    out = {key: np.zeros(k) for key in keys}
+    match = np.full((n, k), -1, np.int64)
+    err = np.full((n, k), np.nan)
+    for j, tj in enumerate(t):
+        ids, xs = tracks_at(tr, float(tj))
+        ti = np.flatnonzero(mask[:, j])
+        g = gospa(xs, pos[ti, j], c, p)
+        for key in keys:
+            out[key][j] = g[key]
+        if want_match and len(ids) and len(ti):
+            ix, iy, d = gospa_assignment(xs, pos[ti, j], c, p)
+            match[ti[iy], j] = ids[ix]
+            err[ti[iy], j] = d
+    return out, match, err
+
+
+def score_tracks(world: World, meas: Measurements, tr: TrackedRun, *, gospa_c_m: float = GOSPA_C_M,
+                 gospa_p: float = GOSPA_P) -> TrackScore:
+    """GOSPA, RMSE, continuity and confirmation latency (module docstring)."""
+    t = evaluation_times(world, meas.t_end_s)
+    truth = sample_trajectories(world, t)
+    area = _in_area(world, truth)
+    vis = np.zeros(area.shape, bool)
+    for r in world.radars:
+        if truth.n_threats:
+            vis |= radar_view(world, r, truth).visible
+    detectable = area & vis
+    pos = truth.pos_enu_m
+    g_all, match, err = _gospa_series(tr, pos, area, t, gospa_c_m, gospa_p, True)
+    g_det, _, _ = _gospa_series(tr, pos, detectable, t, gospa_c_m, gospa_p, False)
+
+    # continuity over the grid, rows where the threat is in the area
+    ii, kk = np.nonzero(area)
+    cont = track_continuity(kk, ii, match[ii, kk]) if len(ii) else {"id_switches": 0, "fragmentations": 0,
+                                                                        "per_truth": {}}
+    ok = np.isfinite(err)
+    rmse_m = float(np.sqrt(np.mean(err[ok] ** 2))) if ok.any() else None
+
+    # confirmation latency: first scan at which a confirmed track is matched to the threat
+    det = meas.detections
+    tgt = ~det.is_clutter
+    n = truth.n_threats
+    first_det = np.full(n, np.nan)
+    n_det = np.zeros(n, np.int64)
+    if tgt.any():
+        ids = det.truth_id[tgt]
+        first = np.full(n, np.inf)
+        np.minimum.at(first, ids, det.t_s[tgt])
+        first_det = np.where(np.isfinite(first), first, np.nan)
+        n_det = np.bincount(ids, minlength=n)
+    first_conf = np.full(n, np.nan)
+    if len(tr.t_s) and n:
+        ks = np.unique(tr.scan)
+        ts_u, inv = np.unique(tr.scan_t_s[ks], return_inverse=True)
+        truth_k = sample_trajectories(world, ts_u)
+        # a track is the threat's only from the threat's first detection on
+        after = truth_k.active & (ts_u[None, :] >= np.where(np.isnan(first_det), np.inf, first_det)[:, None])
+        for j, sk in enumerate(ks):
+            u = inv[j]
+            lo, hi = np.searchsorted(tr.scan, [sk, sk + 1])
+            ti = np.flatnonzero(after[:, u] & np.isnan(first_conf))
+            if not len(ti):
+                continue
+            ix, iy, _ = gospa_assignment(tr.x[lo:hi, :3], truth_k.pos_enu_m[ti, u], gospa_c_m, gospa_p)
+            first_conf[ti[iy]] = ts_u[u]
+
+    track_ids = np.unique(tr.track_id)
+    matched_ids = np.unique(match[match >= 0])
+    busy = area.any(axis=0) | (g_all["n_false"] > 0)
+    busy_det = detectable.any(axis=0) | (g_det["n_false"] > 0)
+
+    def mean(a, m):
+        return float(np.mean(a[m])) if m.any() else None
+
+    per_threat = []
+    for i in range(n):
+        e = err[i][np.isfinite(err[i])]
+        per_threat.append({
+            "threat": truth.name[i], "class": truth.threat_class[i],
+            "detections": int(n_det[i]),
+            "first_detection_s": None if np.isnan(first_det[i]) else float(first_det[i]),
+            "confirmed_s": None if np.isnan(first_conf[i]) else float(first_conf[i]),
+            "detection_to_confirmation_s": (None if np.isnan(first_det[i]) or np.isnan(first_conf[i])
+                                            else float(first_conf[i] - first_det[i])),
+            "time_in_area_s": float(area[i].sum() * world.scenario.run.time_step_s),
+            "time_detectable_s": float(detectable[i].sum() * world.scenario.run.time_step_s),
+            "time_tracked_s": float((match[i] >= 0).sum() * world.scenario.run.time_step_s),
+            "rmse_m": float(np.sqrt(np.mean(e**2))) if e.size else None,
+            "tracks": sorted({int(v) for v in match[i] if v >= 0}),
+            "id_switches": int(cont["per_truth"].get(i, (0, 0))[0]),
+            "fragmentations": int(cont["per_truth"].get(i, (0, 0))[1]),
+        })
+    lat = [p["detection_to_confirmation_s"] for p in per_threat if p["detection_to_confirmation_s"] is not None]
+    metrics = {
+        "gospa": {"c_m": gospa_c_m, "p": gospa_p, "alpha": 2,
+                  "evaluation_step_s": float(world.scenario.run.time_step_s),
+                  "truth": "threats active and within the analysis radius of a site",
+                  "mean_over": "evaluation times with a threat in the set or a confirmed track",
+                  "mean_m": mean(g_all["distance"], busy),
+                  "mean_localisation_m2": mean(g_all["localisation"], busy),
+                  "mean_missed_m2": mean(g_all["missed"], busy), "mean_false_m2": mean(g_all["false"], busy),
+                  "mean_missed_count": mean(g_all["n_missed"], busy),
+                  "mean_false_count": mean(g_all["n_false"], busy)},
+        "gospa_detectable": {"truth": "threats in the area and visible to at least one radar",
+                             "mean_m": mean(g_det["distance"], busy_det),
+                             "mean_localisation_m2": mean(g_det["localisation"], busy_det),
+                             "mean_missed_m2": mean(g_det["missed"], busy_det),
+                             "mean_false_m2": mean(g_det["false"], busy_det)},
+        "rmse_m": rmse_m,
+        "continuity": {"id_switches": int(cont["id_switches"]), "fragmentations": int(cont["fragmentations"])},
+        "threats": n,
+        "threats_detected": int((n_det > 0).sum()),
+        "threats_tracked": int(np.isfinite(first_conf).sum()),
+        "confirmed_tracks": int(len(track_ids)),
+        "false_tracks": int(len(np.setdiff1d(track_ids, matched_ids))),
+        "tracks_started": tr.n_tracks_started,
+        "mean_detection_to_confirmation_s": float(np.mean(lat)) if lat else None,
+        "per_threat": per_threat,
+    }
+    return TrackScore(t_s=t, truth=truth, in_area=area, detectable=detectable, gospa=g_all,
+                      gospa_detectable=g_det, matched_track=match, match_error_m=err, metrics=metrics)

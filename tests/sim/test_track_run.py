@@ -1,0 +1,140 @@
+"""A scenario's plots through one tracker, scored against truth; run_tracking's files."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pyarrow.parquet as pq
+import pytest
+
+from iadsim.api.track import run_tracking
+from iadsim.catalog import load_catalog
+from iadsim.scenario import parse_scenario
+
+LAT, LON = 40.0, 32.5
+
+
+def text(tracking: str = "", threats: bool = True, clutter: str = "", seed: int = 11) -> str:
+    raid = f"""\
+threats:
+  - name: F
+    class: fighter_4gen
+    count: 2
+    spacing_s: 20
+    route:
+      - {{lat_deg: {LAT + 1.0}, lon_deg: {LON - 0.4}, alt_m: 7000, speed_mps: 250}}
+      - {{lat_deg: {LAT + 0.2}, lon_deg: {LON + 0.2}, alt_m: 7000, speed_mps: 250}}
+  - name: W
+    class: fighter_4gen
+    start_s: 61
+    route:
+      - {{lat_deg: {LAT - 0.8}, lon_deg: {LON + 0.8}, alt_m: 5000, speed_mps: 220}}
+      - {{lat_deg: {LAT - 0.2}, lon_deg: {LON - 0.3}, alt_m: 5000, speed_mps: 220}}
+""" if threats else ""
+    return f"""\
+name: small raid
+run: {{seed: {seed}, time_step_s: 2, duration_s: 240}}
+{clutter}
+sites:
+  - name: S
+    lat_deg: {LAT}
+    lon_deg: {LON}
+    radars:
+      - {{equipment: 92N6E, mast_m: 20, revisit_s: 2.0}}
+      - {{equipment: 96L6E, mast_m: 20}}
+{raid}
+{tracking}
+coverage: {{max_range_km: 150, cell_m: 2000}}
+"""
+
+
+@pytest.fixture(scope="module")
+def catalog():
+    return load_catalog()
+
+
+def run(tmp_path, catalog, src: str, name: str = "out", figures: bool = False):
+    return run_tracking(parse_scenario(src, "t.yaml", catalog=catalog), tmp_path / name, catalog=catalog,
+                        figures=figures)
+
+
+def test_detectable_threats_are_tracked_and_gospa_falls(tmp_path, catalog):
+    r = run(tmp_path, catalog, text(), figures=True)
+    m = r.metrics
+    assert m["threats"] == 3 and m["threats_detected"] == 3 and m["threats_tracked"] == 3
+    assert m["false_tracks"] <= 1
+    assert m["rmse_m"] < 300.0
+    for p in m["per_threat"]:
+        assert p["detection_to_confirmation_s"] is not None and 0 <= p["detection_to_confirmation_s"] <= 14
+        assert p["time_tracked_s"] > 0.8 * p["time_detectable_s"]
+    # GOSPA against detectable truth: high before the first confirmation, small once every threat is tracked
+    g = r.score.gospa_detectable["distance"]
+    t = r.score.t_s
+    w = m["per_threat"][2]  # W starts at 61 s, is first seen by the 92N6E at 62 s
+    assert w["threat"] == "W" and w["first_detection_s"] == 62.0 and w["confirmed_s"] > 62.0
+    before = g[(t >= 62.0) & (t < w["confirmed_s"])]
+    after = g[(t >= w["confirmed_s"] + 10) & (t < w["confirmed_s"] + 100)]
+    assert before.size and before.min() >= 10_000 / np.sqrt(2) - 1  # W missed: c/√2 at least
+    assert np.median(after) < 1000.0
+    for f in ("detections", "tracks", "truth", "gospa"):
+        assert (r.out_dir / f"{f}.parquet").is_file()
+    for f in ("metrics.json", "manifest.json", "report.html", "tracking/gospa.png", "tracking/tracks_over_truth.png"):
+        assert (r.out_dir / f).is_file(), f
+    man = json.loads((r.out_dir / "manifest.json").read_text())
+    assert man["seed"] == 11 and len(man["scenario_sha256"]) == 64 and man["clutter"][0]["source"] == "pfa"
+    assert "Tracking" in (r.out_dir / "report.html").read_text()
+
+
+@pytest.mark.parametrize("filt, assoc", [("ukf", "gnn"), ("imm", "gnn"), ("ekf", "jpda"), ("imm", "jpda")])
+def test_filters_and_association(tmp_path, catalog, filt, assoc):
+    r = run(tmp_path, catalog, text(f"tracking: {{filter: {filt}, association: {assoc}}}"))
+    m = r.metrics
+    assert m["tracker"]["filter"] == filt and m["tracker"]["association"] == assoc
+    assert m["threats_tracked"] == 3 and m["rmse_m"] < 400.0
+
+
+def test_same_seed_identical_tables(tmp_path, catalog):
+    a = run(tmp_path, catalog, text(), "a")
+    b = run(tmp_path, catalog, text(), "b")
+    c = run(tmp_path, catalog, text(seed=12), "c")
+    for f in ("detections", "tracks", "truth", "gospa"):
+        assert pq.read_table(a.out_dir / f"{f}.parquet").equals(pq.read_table(b.out_dir / f"{f}.parquet")), f
+    assert not pq.read_table(a.out_dir / "detections.parquet").equals(pq.read_table(c.out_dir / "detections.parquet"))
+
+
+def test_no_threats_warns_and_writes_empty_outputs(tmp_path, catalog):
+    r = run(tmp_path, catalog, text(threats=False, clutter="environment: {clutter: {false_alarms_per_scan: 0}}"),
+            figures=True)
+    assert any("no threats" in w for w in r.warnings)
+    assert r.metrics["warnings"] and r.metrics["threats"] == 0 and r.metrics["gospa"]["mean_m"] is None
+    for f in ("detections", "tracks", "truth"):
+        assert pq.read_table(r.out_dir / f"{f}.parquet").num_rows == 0
+    assert (r.out_dir / "tracking/gospa.png").is_file()
+    # with clutter it still runs
+    r2 = run(tmp_path, catalog, text(threats=False), "clutter")
+    assert r2.metrics["clutter_plots"] > 0 and r2.metrics["threats"] == 0
+
+
+def test_ukf_as_statistical_linear_regression_equals_the_ukf_update():
+    """H = P_xzᵀP⁻¹ and R + Ω in the Kalman update reproduce ``ukf_update`` exactly."""
+    from iadsim.sim.track_run import ScenarioTracker
+    from iadsim.tracking import ConstantVelocity, Spherical3D, ukf_update, wrap_angle
+
+    model = Spherical3D((100.0, -50.0, 20.0))
+    tr = ScenarioTracker(ConstantVelocity(3, 1.0), measurement_model=model, filter_kind="ukf")
+    rng = np.random.default_rng(0)
+    x = np.array([[3000.0, 8000.0, 2500.0, -100.0, 50.0, 0.0], [-2000.0, -7000.0, 900.0, 80.0, 10.0, 5.0]])
+    A = rng.normal(size=(2, 6, 6))
+    P = A @ np.swapaxes(A, 1, 2) * 400.0 + np.eye(6) * 100.0
+    tr.x, tr.P = x.copy(), P.copy()
+    z = model.h(x) + np.array([30.0, 0.01, -0.02])
+    R = np.diag([50.0**2, 0.003**2, 0.004**2])
+    idx = np.arange(2)
+    zhat, S0, H = tr._predict_meas(idx, model)
+    nu = z - zhat
+    nu[:, 1:] = wrap_angle(nu[:, 1:])
+    tr._update(idx, H, nu, np.broadcast_to(R, (2, 3, 3)))
+    xu, Pu = ukf_update(x, P, z, R, model)
+    assert np.allclose(tr.x, xu, rtol=1e-9, atol=1e-6)
+    assert np.allclose(tr.P, Pu, rtol=1e-7, atol=1e-6)
