@@ -226,7 +226,7 @@ def _manifest(loaded: LoadedScenario, world: World, meas: Measurements, out: Pat
         "scenario": str(loaded.source),
         "scenario_sha256": loaded.located.sha256,
         "seed": world.scenario.run.seed,
-        "randomness": "SeedSequence(seed).spawn(n_radars)[radar].spawn(n_scans)[scan] -> one Generator per scan",
+        "randomness": "SeedSequence(seed, spawn_key=(1,)).spawn(n_radars)[radar].spawn(n_scans)[scan] -> one Generator per scan",
         "dem": {"source": str(dem.source), "generated": world.dem_is_generated, "crs": dem.crs.to_string()},
         "k_factor": world.k_factor,
         "clutter": [{"radar": rs.radar.index, "equipment": rs.radar.equipment, **rs.clutter.as_dict()}

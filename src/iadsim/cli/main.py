@@ -194,6 +194,8 @@ def schema(
 
 # Commands defined in their own modules register themselves on `app` when imported here
 # (one import line per module, below this comment).
+import iadsim.cli.track  # noqa: E402,F401  (registers `iadsim track`)
+import iadsim.cli.battle  # noqa: E402,F401  (iadsim run)
 
 
 def main(argv: list[str] | None = None) -> int:

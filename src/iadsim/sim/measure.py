@@ -42,7 +42,8 @@ For each radar of the world (in ``world.radars`` order):
   ~10⁸ cells per second, far more than any radar can look at. Every number of this derivation
   is kept in :class:`ClutterModel` and written to the run's metrics and manifest.
 
-**Randomness.** ``SeedSequence(run.seed).spawn(n_radars)`` gives one sequence per radar, and each
+**Randomness.** ``iadsim.sim.seeds.stream(run.seed, "measurements").spawn(n_radars)`` gives one
+sequence per radar, and each
 radar's sequence is spawned into one child per scan, so a scan can be reproduced alone and the
 result does not depend on the order radars or scans are simulated in. Within a scan, target
 detections are drawn first (Pd, then noise), then clutter.
@@ -60,6 +61,7 @@ from iadsim.errors import ScenarioError
 from iadsim.io import format_path
 from iadsim.sensors.detection import required_snr_db
 from iadsim.sensors.measurements import Detections, clutter_rate_from_pfa, simulate_scan
+from iadsim.sim.seeds import stream
 from iadsim.sim.sensing import RadarView, radar_view
 from iadsim.sim.trajectories import Trajectories, route_duration_s, sample_trajectories
 from iadsim.world import RadarInstance, World, nominal
@@ -232,7 +234,7 @@ def clutter_model(world: World, radar: RadarInstance, sigmas: tuple[float, float
 
 def scan_rng(seed: int, n_radars: int, radar: int, n_scans: int, scan: int) -> np.random.Generator:
     """The generator of one scan, rebuilt alone (the same one :func:`measure` uses)."""
-    child = np.random.SeedSequence(seed).spawn(n_radars)[radar].spawn(n_scans)[scan]
+    child = stream(seed, "measurements").spawn(n_radars)[radar].spawn(n_scans)[scan]
     return np.random.default_rng(child)
 
 
@@ -263,7 +265,7 @@ def measure(world: World, *, t_end_s: float | None = None, progress: Progress | 
     end = end_time_s(world) if t_end_s is None else float(t_end_s)
     seed = world.scenario.run.seed
     n_r = len(world.radars)
-    radar_seqs = np.random.SeedSequence(seed).spawn(n_r)
+    radar_seqs = stream(seed, "measurements").spawn(n_r)
     parts: list[Detections] = []
     scan_t: list[np.ndarray] = []
     scan_r: list[np.ndarray] = []

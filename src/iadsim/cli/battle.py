@@ -1,0 +1,52 @@
+"""``iadsim run``: coverage, the time-stepped battle and one report (registers itself on the app)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from iadsim.cli.main import ScenarioArg, app, console, err_console
+
+
+@app.command("run")
+def run(
+    scenario: ScenarioArg,
+    out: Annotated[Path, typer.Option("--out", "-o", help="Output directory (created if missing).")] = Path("runs/run"),
+    no_figures: Annotated[bool, typer.Option("--no-figures", help="Skip PNG maps, diagrams and battle figures.")] = False,
+) -> None:
+    """Coverage, then the time-stepped battle (detection, threat evaluation, weapon assignment,
+    fly-out, seeded kill draws, leaks), with events.parquet, outcomes.csv, metrics.json and one report.html.
+
+    Example: iadsim run examples/turkey-2019/scenario.yaml -o runs/turkey-2019
+    """
+    from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+    from iadsim.api.battle import run_all
+
+    with Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(),
+                  console=err_console, transient=True, disable=not err_console.is_terminal) as progress:
+        task = progress.add_task("loading the scenario", total=None)
+
+        def report(message: str, _fraction: float) -> None:
+            progress.update(task, description=message)
+
+        full = run_all(scenario, out, progress=report, figures=not no_figures)
+    m = full.battle.metrics
+    table = Table(title=f"Battle (one replication, seed {m['seed']})")
+    for col in ("threats", "killed", "leaked", "survived"):
+        table.add_column(col, justify="right")
+    expended = m["interceptors_expended"]
+    for name in expended:
+        table.add_column(f"{name} expended", justify="right")
+    table.add_row(str(m["threats"]), str(m["killed"]), str(m["leaked"]), str(m["survived"]),
+                  *[str(v) for v in expended.values()])
+    console.print(table)
+    if m["leaked_at"]:
+        console.print("leaked at: " + ", ".join(f"{k} {v}" for k, v in m["leaked_at"].items()))
+    for w in full.battle.warnings:
+        console.print(f"[yellow]warning:[/yellow] {w}", highlight=False)
+    console.print(f"[green]wrote[/green] {len(full.coverage.manifest.get('files', []))} files to {full.out_dir}; "
+                  f"battle loop {m['timings_s']['battle_loop']:.2f} s; report: {full.report}")

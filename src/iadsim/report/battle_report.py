@@ -1,0 +1,295 @@
+"""The battle section of the report, its two figures, and the one-page report of ``iadsim run``.
+
+:func:`write_run_report` composes the page from named parts (coverage, engagement, and any part a
+later job adds, e.g. tracking) so a new job only appends ``(title, sections)`` to ``parts``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from iadsim.report.html import BOUNDARIES, esc, img, page, table
+
+if TYPE_CHECKING:  # pragma: no cover
+    from iadsim.api.battle import BattleRun
+    from iadsim.api.coverage import CoverageRun
+    from iadsim.sim.battle import BattleResult
+
+METHOD = """
+<ul>
+<li><b>Time steps</b> of the scenario's <code>run.time_step_s</code>; threats fly their routes (geodesics,
+terrain following where agl); each radar's Pd per threat and step from the same physics as the coverage maps.</li>
+<li><b>Perception</b> (<code>tracking: perfect</code>): a threat is known to a site when a radar of that site, or of
+a site it links to, has Pd ≥ 0.5 on it; its true position and velocity are then used.</li>
+<li><b>Threat evaluation</b> each step: closest approach and time-to-go to every defended asset; score = asset value ×
+closeness of the track to the asset × urgency, plus a small floor so every hostile threat is worth a shot.</li>
+<li><b>Weapon assignment</b> (optimal: maximum expected value saved, exact; or greedy): one launcher per threat, free
+fire-control channels of the engagement radar (a channel is busy from launch until the last round's intercept plus
+the kill-assessment delay; missiles guided at once also capped), ready rounds per launcher; the predicted intercept
+of the constant-velocity threat must lie inside the missile's envelope (ground range, height, target speed) and in
+line of sight of an engagement radar of the firing site; the track may come from a linked site.</li>
+<li><b>Fly-out</b>: boost–coast profile calibrated to the published maximum and average speeds where both are public;
+otherwise constant maximum speed (an optimistic bound, noted below). The interceptor meets the threat at the
+predicted time (homing; no manoeuvre after launch).</li>
+<li><b>Pk per round</b> = the catalog's nominal Pk for missile × threat class × an edge factor falling to half at
+maximum range and ceiling; one seeded draw per round from its own random stream. Doctrine <i>salvo</i>: one
+engagement of N rounds per threat; <i>shoot-look-shoot</i>: N rounds, then, after intercept + kill assessment, again
+while the threat survives and can be reached.</li>
+<li><b>Leak</b>: a live threat within the leak radius of a defended asset (horizontal distance, checked every step),
+or one that reaches the end of its route alive. <b>Survived</b>: still flying when the run ends.</li>
+</ul>
+"""
+
+_CLASS_COLORS = ("#1f77b4", "#9467bd", "#8c564b", "#17becf", "#bcbd22", "#7f7f7f")
+_MISSILE_COLORS = ("#ff7f0e", "#2ca02c", "#1f77b4", "#d62728", "#9467bd", "#8c564b")
+
+
+def timeline_png(result: BattleResult, path: Path) -> Path:
+    """Engagement timeline: one row per threat; flight span, detection, launches, kills, misses, leaks."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    s, ev, sh = result.setup, result.events, result.shots
+    n = result.n_threats
+    fig_h = min(max(3.0, 0.18 * n + 1.6), 30.0)
+    fig, ax = plt.subplots(figsize=(11, fig_h), dpi=110)
+    t_end = max(float(s.t_s[-1]) if s.n_steps else 0.0, float(s.world.scenario.run.time_step_s))
+    for i in range(n):
+        act = s.traj.active[i]
+        if act.any():
+            t0, t1 = s.t_s[np.argmax(act)], s.t_s[len(act) - 1 - np.argmax(act[::-1])]
+            if np.isfinite(result.end_time_s[i]):
+                t1 = min(t1, result.end_time_s[i])
+            ax.hlines(i, t0, t1, color=_CLASS_COLORS[s.threat_class[i] % len(_CLASS_COLORS)], lw=1.6, alpha=0.55)
+    from iadsim.sim.battle import EVENTS
+
+    def pick(name):
+        m = ev["event"] == EVENTS.index(name)
+        return ev["t_s"][m], ev["threat"][m], m
+
+    t, th, _ = pick("tracked")
+    ax.scatter(t, th, marker="|", s=60, color="black", lw=1, label="first tracked (firing site)", zorder=3)
+    for mi, name in enumerate(s.missile_names):
+        m = sh["missile"] == mi
+        if m.any():
+            ax.scatter(sh["t_launch_s"][m], sh["threat"][m], marker=">", s=28,
+                       color=_MISSILE_COLORS[mi % len(_MISSILE_COLORS)], label=f"launch {name}", zorder=4)
+    for outcome, marker, color, label in (("kill", "X", "#2ca02c", "kill"), ("miss", "x", "#7f7f7f", "miss")):
+        m = sh["outcome"] == outcome
+        if m.any():
+            ax.scatter(sh["t_intercept_s"][m], sh["threat"][m], marker=marker, s=50 if outcome == "kill" else 30,
+                       color=color, label=label, zorder=5)
+    t, th, m = pick("leaked")
+    if th.size:
+        ax.scatter(t, th, marker="s", s=36, color="#d62728", label="leak", zorder=5)
+    ax.set_xlim(0, t_end)
+    ax.set_ylim(-1, max(n, 1))
+    ax.invert_yaxis()
+    if n <= 80:
+        ax.set_yticks(range(n))
+        ax.set_yticklabels(s.traj.name, fontsize=7 if n > 30 else 8)
+    else:
+        ax.set_ylabel("threat index")
+    ax.set_xlabel("time, s")
+    k, l_, sv = result.count("killed"), result.count("leaked"), result.count("survived")
+    ax.set_title(f"Engagement timeline: {n} threats — {k} killed, {l_} leaked, {sv} survived; "
+                 f"{sh['threat'].size} interceptors", fontsize=10)
+    ax.grid(axis="x", alpha=0.3)
+    if n:
+        ax.legend(loc="upper left", bbox_to_anchor=(1.005, 1.0), fontsize=7, framealpha=0.85)
+    fig.tight_layout()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path)
+    plt.close(fig)
+    return path
+
+
+def intercepts_png(result: BattleResult, path: Path) -> Path:
+    """Map (local east/north, km): threat tracks, sites and their missile reach, assets and leak radius,
+    intercept points (kills, misses) and leak points."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    from matplotlib.lines import Line2D
+
+    s, sh = result.setup, result.shots
+    fig, ax = plt.subplots(figsize=(9.5, 8.5), dpi=110)
+    pos = s.traj.pos_enu_m / 1e3
+    for i in range(result.n_threats):
+        act = s.traj.active[i].copy()
+        if np.isfinite(result.end_time_s[i]):
+            act &= s.t_s <= result.end_time_s[i]
+        if act.any():
+            ax.plot(pos[i, act, 0], pos[i, act, 1], color=_CLASS_COLORS[s.threat_class[i] % len(_CLASS_COLORS)],
+                    lw=0.8, alpha=0.6)
+    for si, site in enumerate(s.world.sites):
+        e, nn = s.site_pos_enu_m[si, :2] / 1e3
+        ax.plot(e, nn, marker="^", color="black", ms=9, zorder=6)
+        ax.annotate(site.name, (e, nn), textcoords="offset points", xytext=(6, 6), fontsize=8)
+        for m in np.unique(s.kind_missile[s.kind_site == si]).tolist():
+            r = s.envelope.range_max_m[m] / 1e3
+            ax.add_patch(plt.Circle((e, nn), r, fill=False, ls="--", lw=0.8,
+                                    color=_MISSILE_COLORS[m % len(_MISSILE_COLORS)], alpha=0.7))
+    radius = s.settings.leak_radius_km
+    for ai, name in enumerate(s.asset_names):
+        e, nn = s.asset_pos_enu_m[ai, :2] / 1e3
+        ax.plot(e, nn, marker="*", color="#1f3fbf", ms=14, zorder=6)
+        ax.add_patch(plt.Circle((e, nn), radius, fill=False, color="#1f3fbf", lw=1))
+        ax.annotate(name, (e, nn), textcoords="offset points", xytext=(6, -12), fontsize=8, color="#1f3fbf")
+    for outcome, marker, color in (("kill", "X", "#2ca02c"), ("miss", "x", "#ff7f0e")):
+        m = sh["outcome"] == outcome
+        if m.any():
+            ax.scatter(sh["east_m"][m] / 1e3, sh["north_m"][m] / 1e3, marker=marker, s=55 if outcome == "kill" else 30,
+                       color=color, zorder=7)
+    leaked = np.flatnonzero(result.status == "leaked")
+    if leaked.size:
+        p = s.leak_pos_enu_m[leaked] / 1e3
+        ax.scatter(p[:, 0], p[:, 1], marker="s", s=30, color="#d62728", zorder=7)
+    handles = [Line2D([], [], color=_CLASS_COLORS[i % len(_CLASS_COLORS)], label=f"track: {c}")
+               for i, c in enumerate(s.class_names)]
+    handles += [Line2D([], [], ls="--", color=_MISSILE_COLORS[i % len(_MISSILE_COLORS)], label=f"max range {n}")
+                for i, n in enumerate(s.missile_names)]
+    handles += [Line2D([], [], marker="X", ls="", color="#2ca02c", label="kill (intercept point)"),
+                Line2D([], [], marker="x", ls="", color="#ff7f0e", label="miss (intercept point)"),
+                Line2D([], [], marker="s", ls="", color="#d62728", label="leak"),
+                Line2D([], [], marker="^", ls="", color="black", label="site"),
+                Line2D([], [], marker="*", ls="", color="#1f3fbf", label=f"defended asset ({radius:g} km leak radius)")]
+    ax.legend(handles=handles, loc="upper left", fontsize=7, framealpha=0.85)
+    ax.set_aspect("equal")
+    ax.set_xlabel("east of the frame origin, km")
+    ax.set_ylabel("north, km")
+    ax.set_title("Intercept points, threat tracks, sites and defended assets", fontsize=10)
+    ax.grid(alpha=0.3)
+    fig.tight_layout()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path)
+    plt.close(fig)
+    return path
+
+
+def _outcome_rows(result: BattleResult) -> list[dict[str, Any]]:
+    s, sh = result.setup, result.shots
+    rows = []
+    for i in range(result.n_threats):
+        shot = int(result.kill_shot[i])
+        a = int(result.leak_asset[i])
+        rows.append({
+            "threat": s.traj.name[i], "class": s.traj.threat_class[i], "outcome": result.status[i],
+            "t, s": "" if np.isnan(result.end_time_s[i]) else f"{result.end_time_s[i]:.1f}",
+            "by": f"shot {shot}: {s.missile_names[sh['missile'][shot]]} from {s.launcher_label[sh['launcher'][shot]]}"
+            if shot >= 0 else "",
+            "leaked at": s.asset_names[a] if a >= 0 else ("end of route" if a == -1 else ""),
+            "interceptors fired at it": int(np.count_nonzero(sh["threat"] == i)),
+        })
+    return rows
+
+
+def battle_sections(run: BattleRun) -> list[str]:
+    """HTML sections of the battle: warnings, summary, expenditure, figures, outcomes, notes, method."""
+    result = run.result
+    s = result.setup
+    m = run.metrics
+    out = ["<h2>Engagement</h2>"]
+    st = s.settings
+    out.append(f"<p class='muted'>One replication, seed {esc(result.seed)}; doctrine {esc(st.doctrine)} "
+               f"(salvo of {st.salvo_size}, kill assessment {st.kill_assessment_s:g} s), assignment "
+               f"{esc(st.assignment)}, tracking {esc(st.tracking)}, leak radius {st.leak_radius_km:g} km; "
+               f"{s.n_steps} steps of {s.world.scenario.run.time_step_s:g} s; time loop {result.seconds:.2f} s.</p>")
+    if s.warnings:
+        out.append("<div class='note'><b>Warnings</b><ul>" + "".join(f"<li>{esc(w)}</li>" for w in s.warnings)
+                   + "</ul></div>")
+    summary = [{"threats": m["threats"], "killed": m["killed"], "leaked": m["leaked"], "survived": m["survived"],
+                "interceptors": m["shots"], "engagements": m["engagements"],
+                "kills per interceptor": "" if m["kills_per_shot"] is None else f"{m['kills_per_shot']:.2f}",
+                "asset value leaked": f"{m['asset_value_leaked']:g}"}]
+    out.append("<h3>Outcome</h3>" + table(summary))
+    by_class = [{"class": c, **v} for c, v in m["by_class"].items()]
+    out.append(table(by_class, left=("class",)))
+    if m["leaked_at"]:
+        out.append("<h3>Leaks</h3>" + table([{"where": k, "threats": v} for k, v in m["leaked_at"].items()],
+                                            left=("where",)))
+    loaded = s.ready0.sum(axis=0) if s.ready0.size else np.zeros(len(s.missile_names), dtype=np.int64)
+    kills = result.shots["outcome"] == "kill"
+    exp = [{"missile": name, "expended": n, "loaded at start": int(loaded[i]),
+            "kills": int(np.count_nonzero(kills & (result.shots["missile"] == i)))}
+           for i, (name, n) in enumerate(m["interceptors_expended"].items())]
+    out.append("<h3>Interceptors expended</h3>" + table(exp, left=("missile",)))
+    if run.figures:
+        out.append("<div>" + "".join(img(p, caption) for caption, p in run.figures) + "</div>")
+    out.append(f"<details><summary>Outcome per threat ({result.n_threats})</summary>"
+               + table(_outcome_rows(result), left=("threat", "class", "outcome", "by", "leaked at")) + "</details>")
+    if s.notes:
+        out.append("<h3>Assumptions and missing figures</h3><ul>" + "".join(f"<li>{esc(x)}</li>" for x in s.notes)
+                   + "</ul>")
+    out.append("<h3>How the battle is simulated</h3>" + METHOD)
+    return out
+
+
+def _head(sc: Any, manifest: dict[str, Any], notes: Sequence[str], subtitle: str) -> list[str]:
+    head = [f"<h1>{esc(sc.name)}</h1>",
+            f"<p class='muted'>iadsim {esc(manifest.get('iadsim_version', ''))} · seed {esc(sc.run.seed)} · scenario "
+            f"sha256 {esc(str(manifest.get('scenario_sha256', ''))[:16])}… · {esc(subtitle)}</p>"]
+    if sc.description:
+        head.append(f"<p>{esc(sc.description)}</p>")
+    head.append(f"<p class='note'>{esc(BOUNDARIES)}</p>")
+    if notes:
+        head.append("<h2>Notes</h2><ul>" + "".join(f"<li>{esc(n)}</li>" for n in notes) + "</ul>")
+    return head
+
+
+def _files(files: Sequence[str]) -> list[str]:
+    items = "".join(f"<li>{esc(f)}</li>" for f in files)
+    return [f"<h2>Files</h2><details><summary>{len(files)} files</summary><ul>{items}</ul></details>"]
+
+
+def compose_report(sc: Any, manifest: dict[str, Any], notes: Sequence[str], parts: Sequence[tuple[str, list[str]]],
+                   subtitle: str = "") -> str:
+    """One page: the head, a contents line, then each named part's sections in order, then the files."""
+    anchors = "".join(f"<a href='#part-{i}'>{esc(title)}</a> · " for i, (title, _) in enumerate(parts))
+    body = _head(sc, manifest, notes, subtitle)
+    if len(parts) > 1:
+        body.append(f"<p>Contents: {anchors.rstrip(' · ')}</p>")
+    for i, (_, sections) in enumerate(parts):
+        body.append(f"<div id='part-{i}'>" + "".join(sections) + "</div>")
+    body += _files(manifest.get("files", []))
+    return page(sc.name, body)
+
+
+def write_battle_report(run: BattleRun, out_path: Path) -> Path:
+    """The report of a battle alone (``run_battle``)."""
+    s = run.result.setup
+    files = sorted(str(p.relative_to(run.out_dir)) for p in run.files)
+    manifest = {"iadsim_version": _version(), "scenario_sha256": s.world.loaded.located.sha256, "files": files}
+    html = compose_report(s.world.scenario, manifest, s.world.notes, [("Engagement", battle_sections(run))],
+                          "battle")
+    out_path.write_text(html, encoding="utf-8")
+    return out_path
+
+
+def write_run_report(coverage: CoverageRun, coverage_figures: dict[str, list[tuple[str, Path]]], battle: BattleRun,
+                     manifest: dict[str, Any], out_path: Path,
+                     extra_parts: Sequence[tuple[str, list[str]]] = ()) -> Path:
+    """The one report of ``iadsim run``: coverage sections, the battle section, then ``extra_parts``
+    (e.g. ``[("Tracking", track_sections(...))]``)."""
+    from iadsim.report.coverage_report import coverage_sections
+
+    result = coverage.result
+    notes = list(result.world.notes) + [n for s in result.sites for n in s.notes]
+    parts = [("Coverage", coverage_sections(result, coverage.rows, coverage_figures)),
+             ("Engagement", battle_sections(battle)), *extra_parts]
+    subtitle = f"coverage {result.seconds:.1f} s · battle loop {battle.result.seconds:.2f} s"
+    out_path.write_text(compose_report(result.world.scenario, manifest, notes, parts, subtitle), encoding="utf-8")
+    return out_path
+
+
+def _version() -> str:
+    import iadsim
+
+    return iadsim.__version__

@@ -1,0 +1,359 @@
+"""Static inputs of the battle kernel, built once per run: arrays and the run's notes and warnings.
+
+Everything the time loop of :mod:`iadsim.sim.battle` needs that does not change with time is
+resolved here, as arrays:
+
+* **threats** (N): truth states on the time grid (:mod:`iadsim.sim.trajectories`), class index,
+  and the time each leaks (first step inside ``leak_radius_km`` of a defended asset, horizontal
+  distance in the world's ENU frame, or the end of its route, whichever is first);
+* **perception** (``tracking: perfect``): ``known_site[s, n, k]`` is true when a radar of site
+  ``s``, or of a site ``s`` lists in ``links``, has Pd ≥ 0.5 on threat ``n`` at step ``k``
+  (:mod:`iadsim.sim.sensing`); the truth state is then used. ``tracking: tracker`` is not
+  available yet (a :class:`~iadsim.errors.ScenarioError` at ``engagement.tracking``);
+* **fire units**: every engagement-role radar (E) with its catalog ``fire_control`` channels
+  (``targets`` engaged at once, ``missiles`` guided at once); launchers guided by the first
+  engagement radar of their site;
+* **weapons**: one column per (individual launcher, missile type it carries) (W), grouped into
+  *kinds* (site, missile type) (Kd) that share intercept geometry (launchers of a site stand at the
+  site's position);
+* **magazines**: ready rounds (L, M); reload time and launch interval from the catalog where
+  public. Where ``reload_s`` is not public there is no reload; where ``launch_interval_s`` is not
+  public the rounds of a salvo leave together (0 s). Where it is public, one reload of the
+  launcher's load is taken to be in reserve (an assumption: stocks are not public). Each is a note;
+* **missiles** (M): envelope, nominal Pk per threat class, and the fly-out: a boost–coast profile
+  (:func:`iadsim.engagement.boost_coast_profile`) where the catalog gives the average speed
+  (boost time 0 s where it gives none), else a constant-speed fly-out at the published maximum
+  speed, an optimistic bound on time of flight (a note says so).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from iadsim.engagement import (
+    BoostCoastProfile,
+    EngagementInputError,
+    Envelope,
+    boost_coast_profile,
+    make_envelope,
+)
+from iadsim.errors import ScenarioError
+from iadsim.scenario import EngagementSettings, LoadedScenario
+from iadsim.sim.sensing import RadarView, radar_views
+from iadsim.sim.trajectories import Trajectories, sample_trajectories, time_grid
+from iadsim.world import World, nominal
+
+PD_KNOWN = 0.5  # Pd at which a radar is taken to hold a threat (perfect tracking)
+
+
+@dataclass
+class BattleSetup:
+    """Static arrays of one battle (module docstring). N threats, K steps, S sites, E engagement
+    radars, L launchers, M missile types, W weapon columns, Kd weapon kinds, A assets."""
+
+    world: World
+    traj: Trajectories
+    settings: EngagementSettings
+    t_s: np.ndarray  # (K,)
+    # threats
+    class_names: list[str]
+    threat_class: np.ndarray  # (N,) index into class_names
+    known_site: np.ndarray  # (S, N, K) bool
+    detected_radar: np.ndarray  # (R, N, K) bool: Pd ≥ 0.5 by that radar
+    leak_time_s: np.ndarray  # (N,) inf if it never leaks in the run
+    leak_asset: np.ndarray  # (N,) asset index, −1: end of route, −2: never
+    leak_pos_enu_m: np.ndarray  # (N, 3)
+    # defended assets
+    asset_names: list[str]
+    asset_pos_enu_m: np.ndarray  # (A, 3)
+    asset_value: np.ndarray  # (A,)
+    # missiles
+    missile_names: list[str]
+    pk_table: np.ndarray  # (M, C)
+    envelope: Envelope  # (M,)
+    speed_max_mps: np.ndarray  # (M,)
+    profile: BoostCoastProfile | None  # (M,) where boost_coast[m]; else unused entries
+    boost_coast: np.ndarray  # (M,) bool
+    # engagement radars (fire control)
+    eng_radar: np.ndarray  # (E,) index into world.radars
+    eng_targets: np.ndarray  # (E,) channels: targets engaged at once
+    eng_missiles: np.ndarray  # (E,) missiles guided at once
+    site_eng_radars: list[list[int]]  # per site: world radar indices of its engagement radars
+    # launchers (one entry per launcher)
+    launcher_site: np.ndarray  # (L,)
+    launcher_group: np.ndarray  # (L,) index into world.launchers
+    launcher_radar: np.ndarray  # (L,) index into eng_radar, −1: no fire control at its site
+    launcher_label: list[str]
+    ready0: np.ndarray  # (L, M)
+    reserve0: np.ndarray  # (L, M)
+    reload_s: np.ndarray  # (L,)
+    launch_interval_s: np.ndarray  # (L,)
+    # weapon columns and kinds
+    weapon_launcher: np.ndarray  # (W,)
+    weapon_missile: np.ndarray  # (W,)
+    weapon_kind: np.ndarray  # (W,)
+    kind_site: np.ndarray  # (Kd,)
+    kind_missile: np.ndarray  # (Kd,)
+    kind_pos_enu_m: np.ndarray  # (Kd, 3)
+    site_pos_enu_m: np.ndarray  # (S, 3) at ground level
+    notes: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    seconds: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def n_threats(self) -> int:
+        return self.traj.n_threats
+
+    @property
+    def n_steps(self) -> int:
+        return int(self.t_s.size)
+
+
+def check_tracking_mode(loaded: LoadedScenario) -> None:
+    """``tracking: tracker`` is not wired into the battle yet: a located one-line error."""
+    settings = loaded.scenario.engagement
+    if settings.tracking != "perfect":
+        line, col = loaded.located.where(("engagement", "tracking"))
+        raise ScenarioError(
+            f"tracking: {settings.tracking} is not available in the battle yet; use tracking: perfect "
+            "(engage from the truth state of threats a radar of the site or a linked site detects)",
+            file=loaded.source, line=line, column=col, field="engagement.tracking",
+        )
+
+
+def _site_enu(world: World) -> np.ndarray:
+    s = world.sites
+    if not s:
+        return np.zeros((0, 3))
+    e, n, u = world.frame.geodetic_to_enu(np.array([x.lat_rad for x in s]), np.array([x.lon_rad for x in s]),
+                                          np.array([x.ground_alt_m for x in s]))
+    return np.stack([np.atleast_1d(e), np.atleast_1d(n), np.atleast_1d(u)], axis=-1).astype(float)
+
+
+def prepare_battle(world: World, traj: Trajectories | None = None,
+                   views: list[RadarView] | None = None) -> BattleSetup:
+    """Build the :class:`BattleSetup` of ``world`` (module docstring); ``traj`` and ``views`` may be
+    passed when already computed (they must be on the run's time grid)."""
+    import time
+
+    check_tracking_mode(world.loaded)
+    sc = world.scenario
+    settings = sc.engagement
+    notes: list[str] = []
+    warnings: list[str] = []
+    seconds: dict[str, float] = {}
+    t0 = time.perf_counter()
+    if traj is None:
+        traj = sample_trajectories(world, time_grid(world))
+    seconds["trajectories"] = time.perf_counter() - t0
+    t_s = traj.t_s
+    n, k = traj.n_threats, t_s.size
+    t0 = time.perf_counter()
+    if views is None:
+        views = radar_views(world, traj) if n else []
+    seconds["sensing"] = time.perf_counter() - t0
+
+    # ---- threats
+    if n == 0:
+        warnings.append("the raid has 0 threats: nothing to engage (add threats: to the scenario)")
+    below = traj.below_ground().any(axis=1) if n else np.zeros(0, bool)
+    for i in np.flatnonzero(below):
+        first = float(t_s[np.argmax(traj.below_ground()[i])])
+        warnings.append(f"threat {traj.name[i]!r}: its route goes below the terrain (first at t = {first:.0f} s); "
+                        "raise its altitude or fly it agl")
+    class_names: list[str] = []
+    for c in traj.threat_class:
+        if c not in class_names:
+            class_names.append(c)
+    threat_class = np.array([class_names.index(c) for c in traj.threat_class], dtype=np.int64)
+
+    # ---- perception
+    n_sites = len(world.sites)
+    site_index = {s.name: i for i, s in enumerate(world.sites)}
+    detected = np.stack([v.pd >= PD_KNOWN for v in views]) if views else np.zeros((len(world.radars), n, k), bool)
+    known = np.zeros((n_sites, n, k), dtype=bool)
+    for si, s in enumerate(sc.sites):
+        sources = {si} | {site_index[x] for x in s.links}
+        for r in world.radars:
+            if r.site_index in sources:
+                known[si] |= detected[r.index]
+
+    # ---- defended assets and leaks
+    assets = list(sc.defended_assets)
+    if assets:
+        e, nn, u = world.frame.geodetic_to_enu(np.radians([a.lat_deg for a in assets]),
+                                               np.radians([a.lon_deg for a in assets]), np.zeros(len(assets)))
+        asset_pos = np.stack([np.atleast_1d(e), np.atleast_1d(nn), np.atleast_1d(u)], axis=-1).astype(float)
+    else:
+        asset_pos = np.zeros((0, 3))
+    asset_value = np.array([a.value for a in assets], dtype=float)
+    radius = settings.leak_radius_km * 1e3
+    leak_time = np.full(n, np.inf)
+    leak_asset = np.full(n, -2, dtype=np.int64)
+    leak_pos = np.full((n, 3), np.nan)
+    if n:
+        if assets:
+            d = np.hypot(traj.pos_enu_m[:, :, None, 0] - asset_pos[None, None, :, 0],
+                         traj.pos_enu_m[:, :, None, 1] - asset_pos[None, None, :, 1])  # (N, K, A)
+            inside = (d <= radius) & traj.active[:, :, None]
+            any_in = inside.any(axis=2)
+            has = any_in.any(axis=1)
+            first = np.argmax(any_in, axis=1)
+            rows = np.flatnonzero(has)
+            leak_time[rows] = t_s[first[rows]]
+            leak_asset[rows] = np.argmin(np.where(inside[rows, first[rows]], d[rows, first[rows]], np.inf), axis=1)
+            leak_pos[rows] = traj.pos_enu_m[rows, first[rows]]
+        ends = (traj.end_s <= t_s[-1] + 1e-9) & (traj.end_s < leak_time)
+        leak_time[ends] = traj.end_s[ends]
+        leak_asset[ends] = -1
+        last = np.clip(np.searchsorted(t_s, traj.end_s, side="right") - 1, 0, k - 1)
+        leak_pos[ends] = traj.pos_enu_m[ends, last[ends]]
+    if not assets:
+        notes.append("no defended assets: threats are valued equally and leak only at the end of their routes")
+
+    # ---- missiles
+    missile_names: list[str] = []
+    for lg in world.launchers:
+        for m in lg.missiles:
+            if m.name not in missile_names:
+                missile_names.append(m.name)
+    minst = {m.name: m for lg in world.launchers for m in lg.missiles}
+    n_m = len(missile_names)
+    pk_table = np.zeros((n_m, max(len(class_names), 1)))
+    for mi, name in enumerate(missile_names):
+        spec = world.catalog.missile(name)
+        for ci, cls in enumerate(class_names):
+            fig = spec.pk.get(cls)
+            if fig is None:
+                warnings.append(f"missile {name} has no Pk against {cls} in the catalog: taken as 0 (it will not engage)")
+            else:
+                pk_table[mi, ci] = nominal(fig)
+    if n_m:
+        envelope = make_envelope(
+            [minst[m].range_min_m for m in missile_names], [minst[m].range_max_m for m in missile_names],
+            [minst[m].alt_min_m for m in missile_names], [minst[m].alt_max_m for m in missile_names],
+            [nominal(world.catalog.missile(m).max_target_speed_mps)
+             if world.catalog.missile(m).max_target_speed_mps is not None else math.inf for m in missile_names])
+    else:
+        envelope = Envelope(*(np.zeros(0) for _ in range(5)))
+    speed_max = np.array([minst[m].speed_max_mps for m in missile_names], dtype=float)
+    boost_coast = np.zeros(n_m, dtype=bool)
+    v_avg = speed_max.copy()
+    t_boost = np.zeros(n_m)
+    for mi, name in enumerate(missile_names):
+        spec = world.catalog.missile(name)
+        if spec.speed_avg_mps is None:
+            notes.append(f"{name}: no public average speed; the fly-out is flown at the published maximum speed "
+                         f"({speed_max[mi]:.0f} m/s) all the way: an optimistic bound on time of flight and reach")
+            continue
+        try:
+            boost = nominal(spec.boost_s) if spec.boost_s is not None else 0.0
+            boost_coast_profile(speed_max[mi], nominal(spec.speed_avg_mps), boost, minst[name].range_max_m)
+        except EngagementInputError as exc:
+            warnings.append(f"{name}: catalog speeds do not fit a boost–coast fly-out ({exc.message}); "
+                            "flown at maximum speed instead (optimistic)")
+            continue
+        boost_coast[mi] = True
+        v_avg[mi] = nominal(spec.speed_avg_mps)
+        t_boost[mi] = boost
+        if spec.boost_s is None:
+            notes.append(f"{name}: no public boost time; boost–coast fly-out with 0 s boost, calibrated to the "
+                         "average speed")
+    profile = (boost_coast_profile(speed_max, np.where(boost_coast, v_avg, speed_max * 0.999), t_boost,
+                                   envelope.range_max_m) if boost_coast.any() else None)
+
+    # ---- fire control
+    eng = [r for r in world.radars if r.role == "engagement"]
+    eng_radar = np.array([r.index for r in eng], dtype=np.int64)
+    eng_targets, eng_missiles = [], []
+    for r in eng:
+        fc = world.catalog.radar(r.equipment).fire_control
+        eng_targets.append(int(nominal(fc.targets)) if fc is not None else 1)
+        eng_missiles.append(int(nominal(fc.missiles)) if fc is not None else 2)
+        notes.append(f"{r.equipment} at {r.site}: {eng_targets[-1]} targets engaged and {eng_missiles[-1]} missiles "
+                     "guided at once (catalog fire_control; a channel is busy from launch until kill assessment)")
+    site_eng = [[r.index for r in eng if r.site_index == si] for si in range(n_sites)]
+    eng_pos = {int(ri): ei for ei, ri in enumerate(eng_radar)}
+
+    # ---- launchers, magazines, weapons
+    site_pos = _site_enu(world)
+    l_site, l_group, l_radar, l_label = [], [], [], []
+    ready_rows, reserve_rows, reload_l, interval_l = [], [], [], []
+    for gi, lg in enumerate(world.launchers):
+        radars_here = site_eng[lg.site_index]
+        if not radars_here:
+            warnings.append(f"site {lg.site!r} has launchers ({lg.count} × {lg.equipment}) but no engagement radar: "
+                            "they cannot fire (add an engagement-role radar, e.g. 92N6E)")
+        elif len(radars_here) > 1 and gi == world.sites[lg.site_index].launchers[0]:
+            notes.append(f"site {lg.site!r} has {len(radars_here)} engagement radars: its launchers are guided by "
+                         f"the first ({world.radars[radars_here[0]].equipment})")
+        spec = world.catalog.launcher(lg.equipment)
+        carried = {ld.missile for ld in spec.loads}
+        for m in lg.load:
+            if m not in carried:  # scenario validation rejects this; kept for worlds built in code
+                warnings.append(f"site {lg.site!r}: {lg.equipment} does not carry {m} (it carries "
+                                f"{', '.join(sorted(carried))}); those rounds are not fired")
+        if lg.reload_s is None:
+            notes.append(f"{lg.equipment} at {lg.site}: no public reload time: launchers are not reloaded")
+        else:
+            notes.append(f"{lg.equipment} at {lg.site}: reload {lg.reload_s:g} s per round from one reload of its "
+                         "load in reserve (an assumption: stocks are not public)")
+        if lg.launch_interval_s is None:
+            notes.append(f"{lg.equipment} at {lg.site}: no public launch interval: the rounds of a salvo leave "
+                         "together (0 s)")
+        for j in range(lg.count):
+            l_site.append(lg.site_index)
+            l_group.append(gi)
+            l_radar.append(eng_pos[radars_here[0]] if radars_here else -1)
+            l_label.append(f"{lg.site}/{lg.equipment}#{j + 1}")
+            row = np.zeros(n_m, dtype=np.int64)
+            for m, cnt in lg.load.items():
+                if m in carried:
+                    row[missile_names.index(m)] = int(cnt)
+            ready_rows.append(row)
+            reserve_rows.append(row.copy() if lg.reload_s is not None else np.zeros(n_m, dtype=np.int64))
+            reload_l.append(lg.reload_s or 0.0)
+            interval_l.append(lg.launch_interval_s or 0.0)
+    n_l = len(l_site)
+    ready0 = np.array(ready_rows, dtype=np.int64).reshape(n_l, n_m)
+    reserve0 = np.array(reserve_rows, dtype=np.int64).reshape(n_l, n_m)
+    w_l, w_m = np.nonzero(ready0)
+    kinds: dict[tuple[int, int], int] = {}
+    w_k = np.zeros(w_l.size, dtype=np.int64)
+    for i, (lv, mv) in enumerate(zip(w_l.tolist(), w_m.tolist())):
+        w_k[i] = kinds.setdefault((l_site[lv], mv), len(kinds))
+    kind_site = np.array([s for s, _ in kinds], dtype=np.int64)
+    kind_missile = np.array([m for _, m in kinds], dtype=np.int64)
+    kind_pos = site_pos[kind_site] if kinds else np.zeros((0, 3))
+
+    # ---- defended assets outside every envelope (ground range from a launcher site that can fire)
+    for ai, a in enumerate(assets):
+        covered = False
+        for (s, m) in kinds:
+            if not site_eng[s]:
+                continue
+            r = float(np.hypot(*(asset_pos[ai, :2] - site_pos[s, :2])))
+            if envelope.range_min_m[m] <= r <= envelope.range_max_m[m]:
+                covered = True
+                break
+        if not covered:
+            warnings.append(f"defended asset {a.name!r} is outside every engagement envelope (no launcher with fire "
+                            "control reaches it): threats over it can only be engaged on the way in")
+
+    return BattleSetup(
+        world=world, traj=traj, settings=settings, t_s=t_s, class_names=class_names, threat_class=threat_class,
+        known_site=known, detected_radar=detected, leak_time_s=leak_time, leak_asset=leak_asset,
+        leak_pos_enu_m=leak_pos, asset_names=[a.name for a in assets], asset_pos_enu_m=asset_pos,
+        asset_value=asset_value, missile_names=missile_names, pk_table=pk_table, envelope=envelope,
+        speed_max_mps=speed_max, profile=profile, boost_coast=boost_coast, eng_radar=eng_radar,
+        eng_targets=np.array(eng_targets, dtype=np.int64), eng_missiles=np.array(eng_missiles, dtype=np.int64),
+        site_eng_radars=site_eng, launcher_site=np.array(l_site, dtype=np.int64),
+        launcher_group=np.array(l_group, dtype=np.int64), launcher_radar=np.array(l_radar, dtype=np.int64),
+        launcher_label=l_label, ready0=ready0, reserve0=reserve0, reload_s=np.array(reload_l, dtype=float),
+        launch_interval_s=np.array(interval_l, dtype=float), weapon_launcher=w_l.astype(np.int64),
+        weapon_missile=w_m.astype(np.int64), weapon_kind=w_k, kind_site=kind_site, kind_missile=kind_missile,
+        kind_pos_enu_m=kind_pos, site_pos_enu_m=site_pos, notes=notes, warnings=warnings, seconds=seconds,
+    )

@@ -1,0 +1,76 @@
+"""``iadsim run``: coverage + battle + one report, end to end on a small smooth-earth scenario."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pyarrow.parquet as pq
+
+from iadsim.cli.main import main
+
+SCENARIO = """\
+name: run test
+run: {seed: 11, time_step_s: 2}
+sites:
+  - name: S
+    lat_deg: 40.0
+    lon_deg: 32.5
+    radars: [{equipment: 92N6E, mast_m: 20}, {equipment: 91N6E, mast_m: 10}]
+    launchers: [{equipment: 5P85SE2, count: 2, load: {48N6E3: 4}}]
+defended_assets: [{name: City, lat_deg: 40.0, lon_deg: 32.6, value: 10}]
+threats:
+  - name: F
+    class: fighter_4gen
+    count: 3
+    spacing_s: 10
+    route:
+      - {lat_deg: 41.5, lon_deg: 32.6, alt_m: 8000, speed_mps: 250}
+      - {lat_deg: 40.0, lon_deg: 32.6, alt_m: 8000, speed_mps: 250}
+coverage: {max_range_km: 260, cell_m: 4000, threat_classes: [fighter_4gen], altitudes_m: [5000]}
+engagement: {doctrine: shoot-look-shoot, salvo_size: 2}
+"""
+
+
+def test_run_writes_events_outcomes_and_one_report(tmp_path, capsys):
+    scen = tmp_path / "s.yaml"
+    scen.write_text(SCENARIO)
+    out = tmp_path / "out"
+    assert main(["run", str(scen), "-o", str(out)]) == 0
+    text = capsys.readouterr().out
+    for word in ("threats", "killed", "leaked", "survived", "48N6E3 expended"):
+        assert word in text
+    events = pq.read_table(out / "events.parquet")
+    assert events.num_rows > 0 and "launched" in set(events["event"].to_pylist())
+    outcomes = (out / "outcomes.csv").read_text().splitlines()
+    assert outcomes[0].startswith("threat,name,class,outcome") and len(outcomes) == 4
+    report = (out / "report.html").read_text()
+    assert "Range ring vs physics" in report and "Engagement timeline" in report and "Interceptors expended" in report
+    for f in ("battle/timeline.png", "battle/intercepts.png", "metrics.json", "manifest.json", "expended.csv"):
+        assert (out / f).is_file(), f
+    metrics = json.loads((out / "metrics.json").read_text())["battle"]
+    assert metrics["threats"] == 3 and metrics["killed"] + metrics["leaked"] + metrics["survived"] == 3
+    assert json.loads((out / "manifest.json").read_text())["job"] == "run"
+
+
+def test_run_help_has_an_example():
+    env = dict(os.environ, COLUMNS="200", NO_COLOR="1")
+    res = subprocess.run([sys.executable, "-m", "iadsim", "run", "--help"], capture_output=True, text=True, env=env,
+                         timeout=120)
+    assert res.returncode == 0 and "iadsim run examples/turkey-2019/scenario.yaml" in res.stdout
+
+
+def test_run_tracker_mode_is_one_line_exit_2(tmp_path):
+    scen = tmp_path / "t.yaml"
+    scen.write_text(SCENARIO.replace("engagement: {doctrine: shoot-look-shoot, salvo_size: 2}",
+                                     "engagement: {tracking: tracker}"))
+    env = dict(os.environ, COLUMNS="200", NO_COLOR="1")
+    res = subprocess.run([sys.executable, "-m", "iadsim", "run", str(scen), "-o", str(tmp_path / "o")],
+                         capture_output=True, text=True, env=env, timeout=120)
+    assert res.returncode == 2 and "Traceback" not in res.stderr
+    lines = [ln for ln in res.stderr.splitlines() if ln.strip()]
+    assert len(lines) == 1 and "engagement.tracking" in lines[0] and str(scen) in lines[0]
+    assert not (tmp_path / "o" / "report.html").exists()
