@@ -1,11 +1,23 @@
 """`run_battle` and `run_all`: the time-stepped battle, its products, and the whole ``iadsim run``.
 
+``run_all`` (``iadsim run``) runs, into one directory: the coverage job
+(:func:`iadsim.api.coverage.run_coverage`), the tracking job (:func:`iadsim.api.track.run_tracking`:
+``detections``/``tracks``/``truth``/``gospa.parquet``, ``tracking/*.png``, ``metrics.json`` key
+``tracking``) and the battle, then writes one ``report.html``: the battle's headline outcome,
+coverage, tracking, the battle's details, equipment and sources. Under
+``engagement.tracking: tracker`` the battle perceives through that same tracking run (one
+measurement and tracker pass, not two). Under ``perfect``, a scenario whose radars lack a revisit
+time or accuracies (tracking inputs) still runs: the tracking part is skipped and the report says
+why; under ``tracker`` that is a located error before anything is computed.
+
 Products of the battle in the output directory:
 
 * ``events.parquet``: the event log (:data:`iadsim.sim.battle.EVENTS`), one row per event;
 * ``outcomes.csv``: per threat, killed (by which shot, launcher and missile, when, where), leaked
   (when, where, at which asset or at the end of its route) or survived;
-* ``shots.csv``: per interceptor launched, its launcher, target, predicted intercept, Pk and outcome;
+* ``shots.csv``: per interceptor launched, its launcher, target, predicted intercept, Pk and outcome
+  (``tracking: tracker``: with the distance from the predicted intercept point to the true threat
+  and that distance in σ of the track, ``cue_error_m``, ``cue_error_sigma``);
 * ``expended.csv``: interceptors expended per missile type;
 * ``battle/timeline.png``, ``battle/intercepts.png``; ``metrics.json`` (key ``battle``);
 * ``report.html`` with the battle section (``run_all``: with the coverage sections too).
@@ -23,11 +35,14 @@ from typing import Any
 import numpy as np
 
 from iadsim.api.coverage import CoverageRun, Progress, prepare_output_dir, run_coverage
+from iadsim.api.track import TrackingRun, run_tracking
 from iadsim.catalog import Catalog, load_catalog
 from iadsim.report.battle_report import intercepts_png, timeline_png, write_battle_report, write_run_report
 from iadsim.scenario import LoadedScenario, load_scenario
-from iadsim.sim.battle import BattleResult, simulate
+from iadsim.sim.battle import EVENTS, BattleResult, simulate
 from iadsim.sim.battle_setup import check_tracking_mode, prepare_battle
+from iadsim.sim.measure import Measurements, tracking_input_error
+from iadsim.sim.track_run import TrackedRun
 from iadsim.world import World, compile_world
 
 
@@ -53,12 +68,15 @@ class BattleRun:
 
 @dataclass
 class FullRun:
-    """``iadsim run``: the coverage and the battle of one scenario, and their one report."""
+    """``iadsim run``: the coverage, tracking and battle of one scenario, and their one report.
+    ``tracking`` is None when the scenario's radars cannot be tracked (``tracking_skipped`` says why)."""
 
     out_dir: Path
     coverage: CoverageRun
     battle: BattleRun
     report: Path
+    tracking: TrackingRun | None = None
+    tracking_skipped: str | None = None
 
 
 def _load(scenario: str | Path | LoadedScenario, catalog: Catalog | None) -> tuple[LoadedScenario, Catalog]:
@@ -80,6 +98,29 @@ def battle_metrics(result: BattleResult) -> dict[str, Any]:
     shots = result.shots
     n_shots = int(shots["threat"].size)
     kills = int(np.count_nonzero(shots["outcome"] == "kill"))
+    ev = result.events
+    launched = ev["event"] == EVENTS.index("launched")
+    first_launch = np.full(result.n_threats, np.inf)
+    if launched.any():
+        np.minimum.at(first_launch, ev["threat"][launched], ev["t_s"][launched])
+    tracked = ev["event"] == EVENTS.index("tracked")
+    first_known = np.full(result.n_threats, np.inf)
+    if tracked.any():
+        np.minimum.at(first_known, ev["threat"][tracked], ev["t_s"][tracked])
+    both = np.isfinite(first_launch) & np.isfinite(first_known)
+    perception: dict[str, Any] = {
+        "mode": s.settings.tracking,
+        "threats_known_to_a_firing_site": int(np.isfinite(first_known).sum()),
+        "mean_first_known_to_first_launch_s": float(np.mean(first_launch[both] - first_known[both]))
+        if both.any() else None,
+    }
+    if s.tracker_mode:
+        d2 = shots["cue_error_d2"]
+        perception["track_error_misses"] = int(np.count_nonzero(
+            (ev["event"] == EVENTS.index("missed")) & np.char.startswith(ev["detail"].astype(str), "track error")))
+        perception["median_cue_error_m"] = float(np.nanmedian(shots["cue_error_m"])) if n_shots else None
+        perception["max_cue_error_sigma"] = float(np.sqrt(np.max(d2))) if n_shots else None
+        perception["threats_with_confirmed_track"] = int(np.isfinite(s.first_confirmed_s).sum())
     by_class = {}
     for ci, cls in enumerate(s.class_names):
         m = s.threat_class == ci
@@ -102,6 +143,7 @@ def battle_metrics(result: BattleResult) -> dict[str, Any]:
         "time_steps": s.n_steps,
         "time_step_s": float(s.world.scenario.run.time_step_s),
         "simulated_s": float(s.t_s[-1]) if s.n_steps else 0.0,
+        "perception": perception,
         "settings": s.settings.model_dump(),
         "timings_s": {"battle_loop": round(result.seconds, 4),
                       **{k: round(v, 4) for k, v in s.seconds.items()}},
@@ -151,11 +193,16 @@ def _write_shots(result: BattleResult, path: Path) -> Path:
     s, sh = result.setup, result.shots
     with path.open("w", newline="", encoding="utf-8") as fh:
         w = csv.writer(fh)
-        w.writerow(["shot", "engagement", "threat", "launcher", "missile", "t_launch_s", "t_intercept_s", "pk", "outcome"])
+        head = ["shot", "engagement", "threat", "launcher", "missile", "t_launch_s", "t_intercept_s", "pk", "outcome"]
+        w.writerow(head + (["cue_error_m", "cue_error_sigma"] if s.tracker_mode else []))
         for i in range(sh["threat"].size):
-            w.writerow([i, int(sh["engagement"][i]), s.traj.name[sh["threat"][i]], s.launcher_label[sh["launcher"][i]],
-                        s.missile_names[sh["missile"][i]], f"{sh['t_launch_s'][i]:.2f}", f"{sh['t_intercept_s'][i]:.2f}",
-                        f"{sh['pk'][i]:.4f}", sh["outcome"][i]])
+            row = [i, int(sh["engagement"][i]), s.traj.name[sh["threat"][i]], s.launcher_label[sh["launcher"][i]],
+                   s.missile_names[sh["missile"][i]], f"{sh['t_launch_s'][i]:.2f}", f"{sh['t_intercept_s'][i]:.2f}",
+                   f"{sh['pk'][i]:.4f}", sh["outcome"][i]]
+            if s.tracker_mode:
+                row += [f"{sh['cue_error_m'][i]:.0f}" if np.isfinite(sh["cue_error_m"][i]) else "",
+                        f"{np.sqrt(sh['cue_error_d2'][i]):.2f}"]
+            w.writerow(row)
     return path
 
 
@@ -184,20 +231,23 @@ def _merge_metrics(path: Path, key: str, value: dict[str, Any]) -> None:
 
 def run_battle(scenario: str | Path | LoadedScenario, out_dir: str | Path, *, catalog: Catalog | None = None,
                progress: Progress | None = None, world: World | None = None, figures: bool = True,
-               report: bool = True) -> BattleRun:
+               report: bool = True, tracking: tuple[Measurements, TrackedRun] | None = None) -> BattleRun:
     """Simulate the scenario's raid against its defence once (seed ``run.seed``) and write the battle
-    products (module docstring) to ``out_dir``. ``world`` reuses an already compiled world."""
+    products (module docstring) to ``out_dir``. ``world`` reuses an already compiled world;
+    ``tracking`` an already computed tracking run of it (``tracking: tracker``)."""
     t0 = time.perf_counter()
     if world is None:
         loaded, catalog = _load(scenario, catalog)
         if progress:
             progress("compiling the scenario (catalog, terrain)", 0.0)
         world = compile_world(loaded, catalog)
-    check_tracking_mode(world.loaded)
+    check_tracking_mode(world)
     out = prepare_output_dir(out_dir)
     if progress:
-        progress("battle: routes, radar views and terrain", 0.0)
-    setup = prepare_battle(world)
+        progress("battle: routes, radar views and terrain"
+                 + (", plots and tracks" if world.scenario.engagement.tracking == "tracker" and tracking is None
+                    else ""), 0.0)
+    setup = prepare_battle(world, tracking=tracking)
     if progress:
         progress(f"battle: {setup.n_threats} threats × {setup.n_steps} steps", 0.0)
     result = simulate(setup)
@@ -216,7 +266,7 @@ def run_battle(scenario: str | Path | LoadedScenario, out_dir: str | Path, *, ca
     if figures:
         (out / "battle").mkdir(exist_ok=True)
         figs.append(("Engagement timeline", timeline_png(result, out / "battle" / "timeline.png")))
-        figs.append(("Intercept points, threat tracks, sites and assets",
+        figs.append(("Intercept points, threat flight paths, sites and assets",
                      intercepts_png(result, out / "battle" / "intercepts.png")))
         files += [p for _, p in figs]
     metrics = battle_metrics(result)
@@ -231,30 +281,44 @@ def run_battle(scenario: str | Path | LoadedScenario, out_dir: str | Path, *, ca
 
 def run_all(scenario: str | Path | LoadedScenario, out_dir: str | Path, *, catalog: Catalog | None = None,
             progress: Progress | None = None, figures: bool = True) -> FullRun:
-    """``iadsim run``: coverage products and the battle into one directory, with one ``report.html``
-    holding the coverage sections and the battle section (see :func:`write_run_report`)."""
-    from iadsim.api import coverage as _cov
-
+    """``iadsim run``: coverage, tracking and the battle into one directory, with one ``report.html``
+    (module docstring; :func:`write_run_report`)."""
     loaded, catalog = _load(scenario, catalog)
-    check_tracking_mode(loaded)  # fail on settings the battle cannot honour before the long coverage pass
+    if progress:
+        progress("compiling the scenario (catalog, terrain)", 0.0)
+    world = compile_world(loaded, catalog)
+    check_tracking_mode(world)  # fail on settings the battle cannot honour before the long coverage pass
+    problem = tracking_input_error(world)
     out = prepare_output_dir(out_dir)
-    cov = run_coverage(loaded, out, catalog=catalog, progress=progress, figures=False)
-    world = cov.result.world
-    cov_figs: dict[str, list[tuple[str, Path]]] = {"maps": [], "polar": [], "vcd": []}
-    if figures:
-        if progress:
-            progress("drawing maps and diagrams", 0.0)
-        cov_figs = _cov._figures(world, cov.result, cov.rows, out)
-        cov.files += [p for group in cov_figs.values() for _, p in group]
-    battle = run_battle(loaded, out, catalog=catalog, progress=progress, world=world, figures=figures, report=False)
+    (out / "metrics.json").unlink(missing_ok=True)  # this run's keys only
+    cov = run_coverage(loaded, out, catalog=catalog, progress=progress, figures=figures, world=world, report=False)
+    tracking: TrackingRun | None = None
+    skipped: str | None = None
+    if problem is None:
+        tracking = run_tracking(loaded, out, catalog=catalog, progress=progress, figures=figures, world=world,
+                                standalone=False)
+    else:
+        skipped = f"tracking skipped: {problem}"
+    reuse = (tracking.measurements, tracking.tracked) if tracking is not None and \
+        world.scenario.engagement.tracking == "tracker" else None
+    battle = run_battle(loaded, out, catalog=catalog, progress=progress, world=world, figures=figures, report=False,
+                        tracking=reuse)
     manifest = dict(cov.manifest)
     manifest["job"] = "run"
-    manifest["files"] = sorted({str(p.relative_to(out)) for p in cov.files + battle.files} | {"manifest.json", "report.html"})
-    manifest["notes"] = list(manifest.get("notes", [])) + list(battle.result.setup.notes)
-    manifest["warnings"] = list(battle.warnings)
+    files = cov.files + (tracking.files if tracking else []) + battle.files
+    manifest["files"] = sorted({str(p.relative_to(out)) for p in files} | {"manifest.json", "report.html"})
+    manifest["notes"] = (list(manifest.get("notes", [])) + (list(tracking.warnings) if tracking else [])
+                         + list(battle.result.setup.notes))
+    manifest["warnings"] = list(battle.warnings) + ([skipped] if skipped else [])
+    if tracking is not None:
+        manifest["randomness"] = tracking.manifest.get("randomness")
+        manifest["clutter"] = tracking.manifest.get("clutter")
+        manifest.setdefault("timings_s", {})["tracking"] = tracking.manifest.get("timings_s")
     manifest.setdefault("timings_s", {})["battle"] = battle.metrics["timings_s"]
     (out / "manifest.json").write_text(json.dumps(manifest, indent=2))
     cov.manifest = manifest
-    report = write_run_report(cov, cov_figs, battle, manifest, out / "report.html")
+    report = write_run_report(cov, battle, manifest, out / "report.html", tracking=tracking, tracking_note=skipped)
     battle.report = report
-    return FullRun(out_dir=out, coverage=cov, battle=battle, report=report)
+    cov.report = report
+    return FullRun(out_dir=out, coverage=cov, battle=battle, report=report, tracking=tracking,
+                   tracking_skipped=skipped)

@@ -7,7 +7,7 @@ import json
 import platform
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -37,12 +37,17 @@ Progress = Callable[[str, float], None]
 
 @dataclass
 class CoverageRun:
+    """What :func:`run_coverage` wrote; ``figures`` groups the PNGs (``maps``, ``polar``, ``vcd``) as
+    ``(caption, path)`` pairs (empty without figures); ``report`` is None when none was written."""
+
     out_dir: Path
     result: CoverageResult
     rows: list[RingRow]
     files: list[Path]
     manifest: dict[str, Any]
-    report: Path
+    report: Path | None
+    figures: dict[str, list[tuple[str, Path]]] = field(
+        default_factory=lambda: {"maps": [], "polar": [], "vcd": []})
 
 
 def _sha256(path: Path) -> str:
@@ -62,15 +67,17 @@ def prepare_output_dir(out_dir: str | Path) -> Path:
 
 def run_coverage(scenario: str | Path | LoadedScenario, out_dir: str | Path, *,
                  catalog: Catalog | None = None, progress: Progress | None = None,
-                 figures: bool = True) -> CoverageRun:
-    """Compile ``scenario``, compute its coverage products and write them with a report to ``out_dir``."""
+                 figures: bool = True, world: World | None = None, report: bool = True) -> CoverageRun:
+    """Compile ``scenario``, compute its coverage products and write them with a report to ``out_dir``.
+    ``world`` reuses an already compiled world; ``report=False`` skips ``report.html``."""
     t0 = time.perf_counter()
     catalog = catalog or load_catalog()
     loaded = scenario if isinstance(scenario, LoadedScenario) else load_scenario(scenario, catalog)
     out = prepare_output_dir(out_dir)
-    if progress:
-        progress("compiling the scenario (catalog, terrain)", 0.0)
-    world = compile_world(loaded, catalog)
+    if world is None:
+        if progress:
+            progress("compiling the scenario (catalog, terrain)", 0.0)
+        world = compile_world(loaded, catalog)
     result = compute_coverage(world, progress)
     sector = world.scenario.coverage.sector_deg
     rows = range_ring_rows(result, sector)
@@ -89,8 +96,9 @@ def run_coverage(scenario: str | Path | LoadedScenario, out_dir: str | Path, *,
         files += [p for group in figs.values() for _, p in group]
     manifest = _manifest(loaded, world, result, out, files, time.perf_counter() - t0)
     (out / "manifest.json").write_text(json.dumps(manifest, indent=2))
-    report = write_coverage_report(result, rows, figs, manifest, out / "report.html")
-    return CoverageRun(out_dir=out, result=result, rows=rows, files=files, manifest=manifest, report=report)
+    path = write_coverage_report(result, rows, figs, manifest, out / "report.html") if report else None
+    return CoverageRun(out_dir=out, result=result, rows=rows, files=files, manifest=manifest, report=path,
+                       figures=figs)
 
 
 def _figures(world: World, result: CoverageResult, rows: list[RingRow], out: Path) -> dict[str, list[tuple[str, Path]]]:

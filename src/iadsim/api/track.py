@@ -1,7 +1,8 @@
 """`run_tracking`: a scenario's radar plots through one tracker, scored against truth, with files.
 
 Writes to ``out_dir``: ``detections.parquet`` (every plot, with its scan, radar and truth id; −1
-for clutter), ``tracks.parquet`` (confirmed tracks after every scan, ENU and WGS84),
+for clutter), ``tracks.parquet`` (confirmed tracks after every scan, ENU and WGS84, with ``truth_id``: the threat of
+the latest target plot the track was updated with, −1 for none),
 ``truth.parquet`` (threats on the evaluation grid, with area/detectable flags and the matched
 track), ``gospa.parquet`` (GOSPA over time with its split, against all and detectable truth),
 ``metrics.json``, ``manifest.json`` (version, seed, scenario sha256, clutter derivation, timings),
@@ -45,22 +46,27 @@ class TrackingRun:
     manifest: dict[str, Any]
     files: list[Path]
     figures: dict[str, Path]
-    report: Path
+    report: Path | None
     warnings: list[str] = field(default_factory=list)
 
 
 def run_tracking(scenario: str | Path | LoadedScenario, out_dir: str | Path, *, catalog: Catalog | None = None,
                  progress: Progress | None = None, figures: bool = True, gospa_c_m: float = GOSPA_C_M,
-                 gospa_p: float = GOSPA_P) -> TrackingRun:
-    """Simulate every radar's plots, track them, score the tracks and write files and a report."""
+                 gospa_p: float = GOSPA_P, world: World | None = None, standalone: bool = True) -> TrackingRun:
+    """Simulate every radar's plots, track them, score the tracks and write files and a report.
+
+    ``world`` reuses an already compiled world. ``standalone=False`` (``iadsim run``) writes the
+    metrics under the key ``"tracking"`` of an existing ``metrics.json`` and writes neither
+    ``manifest.json`` nor ``report.html`` (the caller writes the run's own)."""
     t0 = time.perf_counter()
     timings: dict[str, float] = {}
     catalog = catalog or load_catalog()
     loaded = scenario if isinstance(scenario, LoadedScenario) else load_scenario(scenario, catalog)
     out = prepare_output_dir(out_dir)
-    if progress:
-        progress("compiling the scenario (catalog, terrain)", 0.0)
-    world = compile_world(loaded, catalog)
+    if world is None:
+        if progress:
+            progress("compiling the scenario (catalog, terrain)", 0.0)
+        world = compile_world(loaded, catalog)
     timings["compile"] = time.perf_counter() - t0
     notes: list[str] = []
     if not world.scenario.threats:
@@ -92,9 +98,16 @@ def run_tracking(scenario: str | Path | LoadedScenario, out_dir: str | Path, *, 
         files += list(figs.values())
     timings["write"] = time.perf_counter() - t
     metrics = _metrics(world, meas, tracked, score, notes)
-    (out / "metrics.json").write_text(json.dumps(metrics, indent=2, allow_nan=False))
+    if standalone:
+        (out / "metrics.json").write_text(json.dumps(metrics, indent=2, allow_nan=False))
+    else:
+        _merge_json(out / "metrics.json", "tracking", metrics)
     timings["total"] = time.perf_counter() - t0
     manifest = _manifest(loaded, world, meas, out, files + [out / "metrics.json"], timings, notes)
+    if not standalone:
+        return TrackingRun(out_dir=out, world=world, measurements=meas, tracked=tracked, score=score,
+                           metrics=metrics, manifest=manifest, files=files + [out / "metrics.json"], figures=figs,
+                           report=None, warnings=notes)
     (out / "manifest.json").write_text(json.dumps(manifest, indent=2))
     run = TrackingRun(out_dir=out, world=world, measurements=meas, tracked=tracked, score=score, metrics=metrics,
                       manifest=manifest, files=files + [out / "metrics.json", out / "manifest.json"], figures=figs,
@@ -103,6 +116,17 @@ def run_tracking(scenario: str | Path | LoadedScenario, out_dir: str | Path, *, 
 
     write_tracking_report(run, out / "report.html")
     return run
+
+
+def _merge_json(path: Path, key: str, value: dict[str, Any]) -> None:
+    data: dict[str, Any] = {}
+    if path.is_file():
+        try:
+            data = json.loads(path.read_text())
+        except (OSError, ValueError):
+            data = {}
+    data[key] = value
+    path.write_text(json.dumps(data, indent=2, allow_nan=False))
 
 
 # ----------------------------------------------------------------------------- tables
@@ -130,6 +154,8 @@ def _write_tables(world: World, meas: Measurements, tr: TrackedRun, sc: TrackSco
     tt = pa.table({
         "scan": pa.array(tr.scan, pa.int64()), "t_s": pa.array(tr.t_s, pa.float64()),
         "radar": pa.array(tr.radar, pa.int64()), "track_id": pa.array(tr.track_id, pa.int64()),
+        "truth_id": pa.array(tr.truth_id if len(tr.truth_id) == len(tr.track_id) else np.full(len(tr.track_id), -1),
+                             pa.int64()),
         "e_m": x[:, 0], "n_m": x[:, 1], "u_m": x[:, 2], "ve_mps": x[:, 3], "vn_mps": x[:, 4], "vu_mps": x[:, 5],
         "lat_deg": pa.array(lat, pa.float64()), "lon_deg": pa.array(lon, pa.float64()),
         "alt_msl_m": pa.array(alt, pa.float64()),

@@ -1,4 +1,4 @@
-"""``iadsim run``: coverage, the time-stepped battle and one report (registers itself on the app)."""
+"""``iadsim run``: coverage, tracking, the time-stepped battle and one report (registers itself on the app)."""
 
 from __future__ import annotations
 
@@ -17,8 +17,9 @@ def run(
     out: Annotated[Path, typer.Option("--out", "-o", help="Output directory (created if missing).")] = Path("runs/run"),
     no_figures: Annotated[bool, typer.Option("--no-figures", help="Skip PNG maps, diagrams and battle figures.")] = False,
 ) -> None:
-    """Coverage, then the time-stepped battle (detection, threat evaluation, weapon assignment,
-    fly-out, seeded kill draws, leaks), with events.parquet, outcomes.csv, metrics.json and one report.html.
+    """Coverage, tracking (plots, tracker, GOSPA), then the time-stepped battle (perception, threat
+    evaluation, weapon assignment, fly-out, seeded kill draws, leaks), with events.parquet, outcomes.csv,
+    tracks.parquet, metrics.json and one report.html.
 
     Example: iadsim run examples/turkey-2019/scenario.yaml -o runs/turkey-2019
     """
@@ -34,8 +35,21 @@ def run(
             progress.update(task, description=message)
 
         full = run_all(scenario, out, progress=report, figures=not no_figures)
+    if full.tracking is not None:
+        tm = full.tracking.metrics
+        g = tm["gospa"]["mean_m"]
+        tt = Table(title=f"Tracking ({tm['tracker']['filter'].upper()} + {tm['tracker']['association'].upper()}, "
+                         f"{tm['scans']} scans)")
+        for col in ("threats tracked", "confirmed tracks", "false tracks", "mean GOSPA, km", "RMSE, m"):
+            tt.add_column(col, justify="right")
+        tt.add_row(f"{tm['threats_tracked']} / {tm['threats']}", str(tm["confirmed_tracks"]), str(tm["false_tracks"]),
+                   "—" if g is None else f"{g / 1e3:.2f}",
+                   "—" if tm["rmse_m"] is None else f"{tm['rmse_m']:.0f}")
+        console.print(tt)
+    elif full.tracking_skipped:
+        console.print(f"[yellow]{full.tracking_skipped}[/yellow]", highlight=False)
     m = full.battle.metrics
-    table = Table(title=f"Battle (one replication, seed {m['seed']})")
+    table = Table(title=f"Battle (one replication, seed {m['seed']}, tracking: {m['settings']['tracking']})")
     for col in ("threats", "killed", "leaked", "survived"):
         table.add_column(col, justify="right")
     expended = m["interceptors_expended"]

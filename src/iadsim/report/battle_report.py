@@ -1,7 +1,9 @@
-"""The battle section of the report, its two figures, and the one-page report of ``iadsim run``.
+"""The battle sections of the report, its two figures, and the one-page report of ``iadsim run``.
 
-:func:`write_run_report` composes the page from named parts (coverage, engagement, and any part a
-later job adds, e.g. tracking) so a new job only appends ``(title, sections)`` to ``parts``.
+:func:`write_run_report` composes the page from named parts, in this order: the battle's headline
+outcome (:func:`battle_headline`), coverage, tracking, the battle's details
+(:func:`battle_details`), equipment and sources; a later job appends ``(title, sections)`` through
+``extra_parts``.
 """
 
 from __future__ import annotations
@@ -19,12 +21,26 @@ if TYPE_CHECKING:  # pragma: no cover
     from iadsim.api.coverage import CoverageRun
     from iadsim.sim.battle import BattleResult
 
+PERCEPTION = {
+    "perfect": """<li><b>Perception</b> (<code>tracking: perfect</code>): a threat is known to a site when a radar of that
+site, or of a site it links to, has Pd ≥ 0.5 on it; its true position and velocity are then used.</li>""",
+    "tracker": """<li><b>Perception</b> (<code>tracking: tracker</code>): the tracking run above (every radar's plots, one
+central tracker) is read at every step. A confirmed track is associated with the threat whose plot last updated it
+(tracks fed only by clutter are never engaged); a site knows a threat when it holds a confirmed track of it — a radar of
+the site, or of a site it links to, fed the track within that radar's K-miss window (<i>k_miss</i> × revisit). The
+battle engages from the track's estimated position and velocity (the most recently updated track of the threat,
+extrapolated at constant velocity to the step). The kill draw is against the true threat; a round whose predicted
+intercept point lies outside the track's own 3-σ uncertainty (predicted to the intercept time with the tracker's
+process noise) around the threat's true position then is a miss, <i>track error</i>. Tracking is open loop: computed
+for every threat over its whole route before the battle, so a killed threat keeps its track and the battle ignores it.
+</li>""",
+}
+
 METHOD = """
 <ul>
 <li><b>Time steps</b> of the scenario's <code>run.time_step_s</code>; threats fly their routes (geodesics,
 terrain following where agl); each radar's Pd per threat and step from the same physics as the coverage maps.</li>
-<li><b>Perception</b> (<code>tracking: perfect</code>): a threat is known to a site when a radar of that site, or of
-a site it links to, has Pd ≥ 0.5 on it; its true position and velocity are then used.</li>
+{perception}
 <li><b>Threat evaluation</b> each step: closest approach and time-to-go to every defended asset; score = asset value ×
 closeness of the track to the asset × urgency, plus a small floor so every hostile threat is worth a shot.</li>
 <li><b>Weapon assignment</b> (optimal: maximum expected value saved, exact; or greedy): one launcher per threat, free
@@ -74,7 +90,9 @@ def timeline_png(result: BattleResult, path: Path) -> Path:
         return ev["t_s"][m], ev["threat"][m], m
 
     t, th, _ = pick("tracked")
-    ax.scatter(t, th, marker="|", s=60, color="black", lw=1, label="first tracked (firing site)", zorder=3)
+    known = ("first confirmed track held by a firing site" if s.tracker_mode
+             else "first known to a firing site (Pd ≥ 0.5)")
+    ax.scatter(t, th, marker="|", s=60, color="black", lw=1, label=known, zorder=3)
     for mi, name in enumerate(s.missile_names):
         m = sh["missile"] == mi
         if m.any():
@@ -111,7 +129,7 @@ def timeline_png(result: BattleResult, path: Path) -> Path:
 
 
 def intercepts_png(result: BattleResult, path: Path) -> Path:
-    """Map (local east/north, km): threat tracks, sites and their missile reach, assets and leak radius,
+    """Map (local east/north, km): threat flight paths, sites and their missile reach, assets and leak radius,
     intercept points (kills, misses) and leak points."""
     import matplotlib
 
@@ -152,7 +170,7 @@ def intercepts_png(result: BattleResult, path: Path) -> Path:
     if leaked.size:
         p = s.leak_pos_enu_m[leaked] / 1e3
         ax.scatter(p[:, 0], p[:, 1], marker="s", s=30, color="#d62728", zorder=7)
-    handles = [Line2D([], [], color=_CLASS_COLORS[i % len(_CLASS_COLORS)], label=f"track: {c}")
+    handles = [Line2D([], [], color=_CLASS_COLORS[i % len(_CLASS_COLORS)], label=f"flight path: {c}")
                for i, c in enumerate(s.class_names)]
     handles += [Line2D([], [], ls="--", color=_MISSILE_COLORS[i % len(_MISSILE_COLORS)], label=f"max range {n}")
                 for i, n in enumerate(s.missile_names)]
@@ -165,7 +183,7 @@ def intercepts_png(result: BattleResult, path: Path) -> Path:
     ax.set_aspect("equal")
     ax.set_xlabel("east of the frame origin, km")
     ax.set_ylabel("north, km")
-    ax.set_title("Intercept points, threat tracks, sites and defended assets", fontsize=10)
+    ax.set_title("Intercept points, threat flight paths, sites and defended assets", fontsize=10)
     ax.grid(alpha=0.3)
     fig.tight_layout()
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -175,7 +193,16 @@ def intercepts_png(result: BattleResult, path: Path) -> Path:
 
 
 def _outcome_rows(result: BattleResult) -> list[dict[str, Any]]:
-    s, sh = result.setup, result.shots
+    from iadsim.sim.battle import EVENTS
+
+    s, sh, ev = result.setup, result.shots, result.events
+    known = np.full(result.n_threats, np.inf)
+    m = ev["event"] == EVENTS.index("tracked")
+    if m.any():
+        np.minimum.at(known, ev["threat"][m], ev["t_s"][m])
+    first = np.full(result.n_threats, np.inf)
+    if sh["threat"].size:
+        np.minimum.at(first, sh["threat"], sh["t_launch_s"])
     rows = []
     for i in range(result.n_threats):
         shot = int(result.kill_shot[i])
@@ -186,13 +213,61 @@ def _outcome_rows(result: BattleResult) -> list[dict[str, Any]]:
             "by": f"shot {shot}: {s.missile_names[sh['missile'][shot]]} from {s.launcher_label[sh['launcher'][shot]]}"
             if shot >= 0 else "",
             "leaked at": s.asset_names[a] if a >= 0 else ("end of route" if a == -1 else ""),
+            "known to a firing site, s": f"{known[i]:.0f}" if np.isfinite(known[i]) else "",
+            "first launch, s": f"{first[i]:.1f}" if np.isfinite(first[i]) else "",
             "interceptors fired at it": int(np.count_nonzero(sh["threat"] == i)),
         })
     return rows
 
 
+def _headline_text(run: BattleRun) -> str:
+    result, m = run.result, run.metrics
+    s = result.setup
+    leaks = ", ".join((f"{v} at the end of {'its route' if v == 1 else 'their routes'}") if k == "(end of route)" else f"{k} {v}"
+                      for k, v in m["leaked_at"].items())
+    loaded = int(s.ready0.sum()) if s.ready0.size else 0
+    text = (f"Of {m['threats']} threats, {m['killed']} were killed, {m['leaked']} leaked"
+            + (f" ({leaks})" if leaks else "") + f" and {m['survived']} survived, "
+            f"with {m['shots']} interceptors fired ({loaded} loaded at the start")
+    text += (", reloads in reserve)" if s.reserve0.any() else ")")
+    if m["kills_per_shot"] is not None:
+        text += f": {m['kills_per_shot']:.2f} kills per interceptor"
+    text += ". "
+    p = m.get("perception", {})
+    if s.tracker_mode:
+        n_conf = p.get("threats_with_confirmed_track", 0)
+        text += (f"Threats were engaged from the tracker's confirmed tracks ({n_conf} of {m['threats']} threats "
+                 f"ever had one); {p.get('track_error_misses', 0)} rounds missed on track error.")
+    else:
+        text += "Threats were engaged from their true state once detected (perfect perception)."
+    if p.get("mean_first_known_to_first_launch_s") is not None:
+        text += f" Mean time from first known to first launch: {p['mean_first_known_to_first_launch_s']:.0f} s."
+    return text
+
+
+def battle_headline(run: BattleRun) -> list[str]:
+    """The battle's outcome in one paragraph and one table, with its warnings (top of the report)."""
+    m = run.metrics
+    s = run.result.setup
+    out = ["<h2>Battle outcome</h2>", f"<p><b>{esc(_headline_text(run))}</b></p>"]
+    summary = [{"threats": m["threats"], "killed": m["killed"], "leaked": m["leaked"], "survived": m["survived"],
+                "interceptors": m["shots"], "engagements": m["engagements"],
+                "kills per interceptor": "" if m["kills_per_shot"] is None else f"{m['kills_per_shot']:.2f}",
+                "asset value leaked": f"{m['asset_value_leaked']:g}"}]
+    out.append(table(summary))
+    if s.warnings:
+        out.append("<div class='note'><b>Warnings</b><ul>" + "".join(f"<li>{esc(w)}</li>" for w in s.warnings)
+                   + "</ul></div>")
+    return out
+
+
 def battle_sections(run: BattleRun) -> list[str]:
-    """HTML sections of the battle: warnings, summary, expenditure, figures, outcomes, notes, method."""
+    """HTML sections of the battle alone: headline, then details."""
+    return battle_headline(run) + battle_details(run)
+
+
+def battle_details(run: BattleRun) -> list[str]:
+    """The battle's details: settings, outcome per class, leaks, expenditure, figures, outcomes, notes, method."""
     result = run.result
     s = result.setup
     m = run.metrics
@@ -202,16 +277,8 @@ def battle_sections(run: BattleRun) -> list[str]:
                f"(salvo of {st.salvo_size}, kill assessment {st.kill_assessment_s:g} s), assignment "
                f"{esc(st.assignment)}, tracking {esc(st.tracking)}, leak radius {st.leak_radius_km:g} km; "
                f"{s.n_steps} steps of {s.world.scenario.run.time_step_s:g} s; time loop {result.seconds:.2f} s.</p>")
-    if s.warnings:
-        out.append("<div class='note'><b>Warnings</b><ul>" + "".join(f"<li>{esc(w)}</li>" for w in s.warnings)
-                   + "</ul></div>")
-    summary = [{"threats": m["threats"], "killed": m["killed"], "leaked": m["leaked"], "survived": m["survived"],
-                "interceptors": m["shots"], "engagements": m["engagements"],
-                "kills per interceptor": "" if m["kills_per_shot"] is None else f"{m['kills_per_shot']:.2f}",
-                "asset value leaked": f"{m['asset_value_leaked']:g}"}]
-    out.append("<h3>Outcome</h3>" + table(summary))
     by_class = [{"class": c, **v} for c, v in m["by_class"].items()]
-    out.append(table(by_class, left=("class",)))
+    out.append("<h3>Outcome per threat class</h3>" + table(by_class, left=("class",)))
     if m["leaked_at"]:
         out.append("<h3>Leaks</h3>" + table([{"where": k, "threats": v} for k, v in m["leaked_at"].items()],
                                             left=("where",)))
@@ -228,7 +295,8 @@ def battle_sections(run: BattleRun) -> list[str]:
     if s.notes:
         out.append("<h3>Assumptions and missing figures</h3><ul>" + "".join(f"<li>{esc(x)}</li>" for x in s.notes)
                    + "</ul>")
-    out.append("<h3>How the battle is simulated</h3>" + METHOD)
+    out.append("<h3>How the battle is simulated</h3>"
+               + METHOD.replace("{perception}", PERCEPTION.get(st.tracking, PERCEPTION["perfect"])))
     return out
 
 
@@ -273,18 +341,34 @@ def write_battle_report(run: BattleRun, out_path: Path) -> Path:
     return out_path
 
 
-def write_run_report(coverage: CoverageRun, coverage_figures: dict[str, list[tuple[str, Path]]], battle: BattleRun,
-                     manifest: dict[str, Any], out_path: Path,
+def write_run_report(coverage: CoverageRun, battle: BattleRun, manifest: dict[str, Any], out_path: Path, *,
+                     tracking: Any = None, tracking_note: str | None = None,
                      extra_parts: Sequence[tuple[str, list[str]]] = ()) -> Path:
-    """The one report of ``iadsim run``: coverage sections, the battle section, then ``extra_parts``
-    (e.g. ``[("Tracking", track_sections(...))]``)."""
-    from iadsim.report.coverage_report import coverage_sections
+    """The one report of ``iadsim run``: the battle's headline outcome, coverage, tracking (or
+    ``tracking_note`` saying why there is none), the battle's details, ``extra_parts``, then
+    equipment and sources."""
+    from iadsim.report.coverage_report import coverage_sections, provenance_sections
+    from iadsim.report.track_report import tracking_sections
 
     result = coverage.result
     notes = list(result.world.notes) + [n for s in result.sites for n in s.notes]
-    parts = [("Coverage", coverage_sections(result, coverage.rows, coverage_figures)),
-             ("Engagement", battle_sections(battle)), *extra_parts]
-    subtitle = f"coverage {result.seconds:.1f} s · battle loop {battle.result.seconds:.2f} s"
+    if tracking is not None:
+        track_part = tracking_sections(tracking)
+        if battle.result.setup.tracker_mode:
+            track_part.insert(1, "<p class='note'>The battle perceives through these tracks "
+                                 "(<code>engagement.tracking: tracker</code>): the same plots and tracker run.</p>")
+    else:
+        track_part = ["<h2>Tracking</h2>", f"<p class='note'>{esc(tracking_note or 'tracking was not run')}</p>"]
+    parts = [("Battle outcome", battle_headline(battle)),
+             ("Coverage", coverage_sections(result, coverage.rows, coverage.figures, provenance=False)),
+             ("Tracking", track_part),
+             ("Engagement", battle_details(battle)), *extra_parts,
+             ("Equipment and sources", provenance_sections(result))]
+    t = manifest.get("timings_s", {})
+    track_s = (t.get("tracking") or {}).get("total")
+    subtitle = (f"coverage {result.seconds:.1f} s · "
+                + (f"tracking {track_s:.1f} s · " if track_s is not None else "")
+                + f"battle loop {battle.result.seconds:.2f} s")
     out_path.write_text(compose_report(result.world.scenario, manifest, notes, parts, subtitle), encoding="utf-8")
     return out_path
 

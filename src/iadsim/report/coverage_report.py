@@ -92,7 +92,15 @@ def headlines(rows: list[RingRow]) -> list[str]:
     return lines
 
 
-def coverage_sections(result: CoverageResult, rows: list[RingRow], figures: dict[str, list[tuple[str, Path]]]) -> list[str]:
+def provenance_sections(result: CoverageResult) -> list[str]:
+    """The equipment used, every figure with its source, and the list of sources."""
+    return ["<h2>Equipment and sources</h2>" + _provenance(result)]
+
+
+def coverage_sections(result: CoverageResult, rows: list[RingRow], figures: dict[str, list[tuple[str, Path]]],
+                      provenance: bool = True) -> list[str]:
+    """Range ring vs physics, maps, diagrams and method; then equipment and sources unless
+    ``provenance=False`` (``iadsim run`` puts them at the end of its report)."""
     cs = result.world.scenario.coverage
     out = []
     summary = [r.summary for r in rows]
@@ -111,7 +119,8 @@ def coverage_sections(result: CoverageResult, rows: list[RingRow], figures: dict
             out.append(f"<h2>{title}</h2><div class='{'grid' if key == 'polar' else ''}'>"
                        + "".join(img(p, caption) for caption, p in figures[key]) + "</div>")
     out.append("<h2>How the products are computed</h2>" + METHOD)
-    out.append("<h2>Equipment and sources</h2>" + _provenance(result))
+    if provenance:
+        out += provenance_sections(result)
     return out
 
 

@@ -14,7 +14,9 @@ channels, shots). At each step ``t``, in this order:
    asset, or the end of its route) is ≤ ``t`` has leaked;
 4. **decision cycle** (when a fire unit has a free channel and a launcher has a salvo ready):
    candidate threats are alive, flying, known to a site with usable weapons
-   (:mod:`~iadsim.sim.battle_setup`: Pd ≥ 0.5 by a radar of the site or a linked site; truth state),
+   (:mod:`~iadsim.sim.perception`; ``perfect``: Pd ≥ 0.5 by a radar of the site or a linked site,
+   truth state; ``tracker``: a confirmed track held by the site or a linked site, the track's
+   estimated state — every "state" below is then the estimate),
    and eligible (shoot–look–shoot: not engaged, or the last engagement assessed —
    ``intercept + kill_assessment_s`` — and survived; salvo: never engaged). They are
    **evaluated** against the defended assets (:func:`iadsim.engagement.evaluate_threats`; a threat's
@@ -35,12 +37,26 @@ channels, shots). At each step ``t``, in this order:
    intercept.
 
 The interceptor is taken to home on the threat: it meets it at the predicted time (a manoeuvre
-after launch is not modelled). Shots still in flight when the run ends are recorded as ``missed``
-with detail ``in flight at end of run``, so every launch has exactly one outcome.
+after launch is not modelled). Under ``tracking: tracker`` the prediction comes from a track, and
+a cue can be too wrong for homing to recover: a round whose predicted intercept point lies outside
+the track's own 3-σ uncertainty at the intercept time — Mahalanobis distance² from the threat's
+**true** position then, under the track covariance predicted to that time with the tracker's
+nearly-constant-velocity model (``q = process_noise_mps2²``), above χ²₃(0.9973) ≈ 14.2 — is a
+miss with detail ``track error`` (checked at launch, reported at the intercept time, after the
+target-gone checks; its kill draw is still drawn and not used). The kill draw, as in ``perfect``
+mode, is against the true threat. The gate scales with the track's own uncertainty: a fresh
+track with a poor velocity is allowed a large cue error (homing, with in-flight updates from the
+engagement radar, is taken to recover it); what it catches are tracks that are wrong but
+confident — a swap, clutter seduction, a turn after launch beyond the tracker's process noise
+(which ``perfect`` mode, engaging from the truth, never misses on).
+
+Shots still in flight when the run ends are recorded as ``missed`` with detail ``in flight at end
+of run``, so every launch has exactly one outcome.
 """
 
 from __future__ import annotations
 
+import math
 import time
 from dataclasses import dataclass, field
 
@@ -62,6 +78,7 @@ from iadsim.engagement import (
 from iadsim.sim.battle_setup import BattleSetup, prepare_battle
 from iadsim.sim.seeds import stream
 from iadsim.sim.sensing import antenna_enu_m
+from iadsim.tracking import ConstantVelocity, chi2_gate
 from iadsim.world import World
 
 EVENTS = ("detected", "tracked", "evaluated", "assigned", "launched", "intercepted", "missed", "leaked",
@@ -69,6 +86,7 @@ EVENTS = ("detected", "tracked", "evaluated", "assigned", "launched", "intercept
 _EV = {name: i for i, name in enumerate(EVENTS)}
 SHOT_OUTCOMES = ("kill", "miss", "target_gone", "in_flight")
 VALUE_FLOOR = 1e-3
+TRACK_ERROR_GATE_PROB = 0.9973  # the 3-σ probability mass: a cue outside it is a "track error" miss
 
 _INT_COLS = ("event", "threat", "site", "radar", "launcher", "missile", "shot", "asset")
 _FLOAT_COLS = ("t_s", "value", "pk", "t_intercept_s", "east_m", "north_m", "up_m")
@@ -231,6 +249,34 @@ class _Geometry:
         return t_int, pts, ok, np.where(ok, pk, 0.0)
 
 
+class _TrackError:
+    """Under ``tracking: tracker``: how far each round's predicted intercept is from the true threat."""
+
+    def __init__(self, setup: BattleSetup) -> None:
+        s = self.s = setup
+        q = float(s.world.scenario.tracking.process_noise_mps2) ** 2
+        self.cv = ConstantVelocity(3, q)
+        self.gate_d2 = float(chi2_gate(TRACK_ERROR_GATE_PROB, 3))
+
+    def __call__(self, threat: int, k: int, t_int_s: np.ndarray, pts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Distance (m) and Mahalanobis distance² of the predicted points ``pts`` (R, 3) at ``t_int_s``
+        (R,) from the threat's true position, under the track covariance predicted to ``t_int_s``."""
+        s, tr = self.s, self.s.tracked
+        row = int(s.est_row[threat, k])
+        true = np.stack([np.interp(t_int_s, s.t_s, s.traj.pos_enu_m[threat, :, j]) for j in range(3)], axis=-1)
+        err = pts - true
+        dist = np.linalg.norm(err, axis=-1)
+        d2 = np.zeros(t_int_s.size)  # a round without an intercept solution is not a track matter
+        for r in range(t_int_s.size):
+            if not np.isfinite(err[r]).all():
+                continue
+            dt = float(t_int_s[r] - tr.t_s[row])
+            f = self.cv.F(dt)
+            p = (f @ tr.P[row] @ f.T + self.cv.Q(dt))[:3, :3]
+            d2[r] = float(err[r] @ np.linalg.solve(p, err[r]))
+        return dist, d2
+
+
 def simulate(setup: BattleSetup, seed: int | None = None) -> BattleResult:
     """Run one replication of the battle described by ``setup`` (module docstring)."""
     s = setup
@@ -243,7 +289,13 @@ def simulate(setup: BattleSetup, seed: int | None = None) -> BattleResult:
     ss = stream(seed, "shots")  # the battle's own branch of the run's seed (iadsim.sim.seeds)
     t_s = s.t_s
     n, n_steps = s.n_threats, s.n_steps
-    pos_all, vel_all, active = s.traj.pos_enu_m, s.traj.vel_enu_mps, s.traj.active
+    active = s.traj.active
+    if s.tracker_mode:  # engage from the tracks' estimates (iadsim.sim.perception)
+        pos_all, vel_all = s.est_pos_enu_m, s.est_vel_enu_mps
+        track_error = _TrackError(s)
+    else:
+        pos_all, vel_all = s.traj.pos_enu_m, s.traj.vel_enu_mps
+        track_error = None
     log = _Log()
     t_start = time.perf_counter()
 
@@ -259,7 +311,7 @@ def simulate(setup: BattleSetup, seed: int | None = None) -> BattleResult:
     # shots (grown as lists, small) and engagements
     sh: dict[str, list] = {k: [] for k in ("threat", "launcher", "missile", "radar", "site", "t_launch_s",
                                            "t_intercept_s", "pk", "kill_draw", "east_m", "north_m", "up_m",
-                                           "engagement")}
+                                           "engagement", "cue_error_m", "cue_error_d2")}
     shot_out: list[int] = []
     shot_t_int = np.zeros(0)
     shot_radar = np.zeros(0, dtype=np.int64)
@@ -276,6 +328,7 @@ def simulate(setup: BattleSetup, seed: int | None = None) -> BattleResult:
     if s.profile is not None and km_all.size:
         tof_max_s = np.where(s.boost_coast[km_all], s.profile.take(km_all).time_max_s, tof_max_s)
     asset_floor = VALUE_FLOOR * (float(s.asset_value.min()) if s.asset_value.size else 1.0)
+    track_gate = track_error.gate_d2 if track_error is not None else np.inf
     cycles = 0
 
     def resolve(i: int) -> None:
@@ -290,6 +343,10 @@ def simulate(setup: BattleSetup, seed: int | None = None) -> BattleResult:
         elif s.leak_time_s[th] < ti:
             shot_out[i] = 2
             log.add("missed", ti, "target leaked or reached the end of its route first", **common)
+        elif sh["cue_error_d2"][i] > track_gate:
+            shot_out[i] = 1
+            log.add("missed", ti, f"track error: the predicted intercept was {sh['cue_error_m'][i]:.0f} m from the "
+                    f"threat ({math.sqrt(sh['cue_error_d2'][i]):.1f} σ of the track)", **common)
         elif sh["kill_draw"][i]:
             shot_out[i] = 0
             status[th], end_time[th], kill_shot[th] = 1, ti, i
@@ -404,6 +461,10 @@ def simulate(setup: BattleSetup, seed: int | None = None) -> BattleResult:
                 ti = np.where(r_ok[:, 0], t + r_t[:, 0], t + off + 1e-9)
                 pp = r_p[:, 0]
                 pks = r_pk[:, 0]
+            if track_error is not None:
+                cue_m, cue_d2 = track_error(th, k, ti, pp)
+            else:
+                cue_m, cue_d2 = np.full(salvo, np.nan), np.zeros(salvo)
             first_id = len(shot_out)
             ids = np.arange(first_id, first_id + salvo)
             draws = np.array([g.random() for g in shot_rngs(ss, ids)])
@@ -413,7 +474,8 @@ def simulate(setup: BattleSetup, seed: int | None = None) -> BattleResult:
                                  ("site", site), ("t_launch_s", float(times[j, r])), ("t_intercept_s", float(ti[r])),
                                  ("pk", float(pks[r])), ("kill_draw", bool(draws[r] < pks[r])),
                                  ("east_m", float(pp[r, 0])), ("north_m", float(pp[r, 1])), ("up_m", float(pp[r, 2])),
-                                 ("engagement", eng_id)):
+                                 ("engagement", eng_id), ("cue_error_m", float(cue_m[r])),
+                                 ("cue_error_d2", float(cue_d2[r]))):
                     sh[key].append(val)
                 shot_out.append(3)
             log.add("launched", times[j], threat=th, site=site, radar=int(s.eng_radar[radar_e]), launcher=lnch,
@@ -435,7 +497,8 @@ def simulate(setup: BattleSetup, seed: int | None = None) -> BattleResult:
         log.add("missed", sh["t_intercept_s"][i], "in flight at end of run", **common)
     seconds = time.perf_counter() - t_start
 
-    # detection and tracking events (first Pd ≥ 0.5 per radar; first known per firing site), while alive
+    # detection and tracking events (first Pd ≥ 0.5 — tracker: first plot — per radar; first known per firing
+    # site), while alive
     end_for_log = np.where(np.isnan(end_time), np.inf, end_time)
     for r in range(s.detected_radar.shape[0]):
         d = s.detected_radar[r]
@@ -453,7 +516,7 @@ def simulate(setup: BattleSetup, seed: int | None = None) -> BattleResult:
     shots = {k: np.array(v, dtype=(bool if k == "kill_draw" else None)) for k, v in sh.items()}
     for key in ("threat", "launcher", "missile", "radar", "site", "engagement"):
         shots[key] = shots[key].astype(np.int64) if shots[key].size else np.zeros(0, dtype=np.int64)
-    for key in ("t_launch_s", "t_intercept_s", "pk", "east_m", "north_m", "up_m"):
+    for key in ("t_launch_s", "t_intercept_s", "pk", "east_m", "north_m", "up_m", "cue_error_m", "cue_error_d2"):
         shots[key] = shots[key].astype(float) if shots[key].size else np.zeros(0)
     if not shots["kill_draw"].size:
         shots["kill_draw"] = np.zeros(0, dtype=bool)

@@ -6,10 +6,13 @@ resolved here, as arrays:
 * **threats** (N): truth states on the time grid (:mod:`iadsim.sim.trajectories`), class index,
   and the time each leaks (first step inside ``leak_radius_km`` of a defended asset, horizontal
   distance in the world's ENU frame, or the end of its route, whichever is first);
-* **perception** (``tracking: perfect``): ``known_site[s, n, k]`` is true when a radar of site
-  ``s``, or of a site ``s`` lists in ``links``, has Pd ≥ 0.5 on threat ``n`` at step ``k``
-  (:mod:`iadsim.sim.sensing`); the truth state is then used. ``tracking: tracker`` is not
-  available yet (a :class:`~iadsim.errors.ScenarioError` at ``engagement.tracking``);
+* **perception** (:mod:`iadsim.sim.perception`): ``known_site[s, n, k]``, and the state the battle
+  engages from. ``tracking: perfect``: a radar of site ``s``, or of a site ``s`` lists in ``links``,
+  has Pd ≥ 0.5 on threat ``n`` at step ``k``; the truth state is used. ``tracking: tracker``: a
+  confirmed track associated with the threat and held by the site's radars or its linked sites'
+  exists at step ``k``; the track's estimate is used (``est_*`` arrays). The tracking run
+  (plots and tracker over the battle's duration) is computed here, or passed in by ``iadsim run``
+  so that its tracking job and the battle share it;
 * **fire units**: every engagement-role radar (E) with its catalog ``fire_control`` channels
   (``targets`` engaged at once, ``missiles`` guided at once); launchers guided by the first
   engagement radar of their site;
@@ -42,11 +45,14 @@ from iadsim.engagement import (
 )
 from iadsim.errors import ScenarioError
 from iadsim.scenario import EngagementSettings, LoadedScenario
+from iadsim.sim.measure import Measurements, measure, tracking_input_error
+from iadsim.sim.perception import PD_KNOWN, perfect_perception, tracker_perception
 from iadsim.sim.sensing import RadarView, radar_views
+from iadsim.sim.track_run import TrackedRun, run_tracker
 from iadsim.sim.trajectories import Trajectories, sample_trajectories, time_grid
 from iadsim.world import World, nominal
 
-PD_KNOWN = 0.5  # Pd at which a radar is taken to hold a threat (perfect tracking)
+__all__ = ["PD_KNOWN", "BattleSetup", "check_tracking_mode", "prepare_battle"]
 
 
 @dataclass
@@ -102,6 +108,17 @@ class BattleSetup:
     notes: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     seconds: dict[str, float] = field(default_factory=dict)
+    # tracking: tracker (None under tracking: perfect, where the truth state is used)
+    est_pos_enu_m: np.ndarray | None = None  # (N, K, 3) the track estimate engaged from (NaN: none)
+    est_vel_enu_mps: np.ndarray | None = None  # (N, K, 3)
+    est_row: np.ndarray | None = None  # (N, K) row of ``tracked`` the estimate comes from, −1
+    first_confirmed_s: np.ndarray | None = None  # (N,) first confirmed track associated with the threat
+    tracked: TrackedRun | None = None
+    measurements: Measurements | None = None
+
+    @property
+    def tracker_mode(self) -> bool:
+        return self.est_pos_enu_m is not None
 
     @property
     def n_threats(self) -> int:
@@ -112,16 +129,14 @@ class BattleSetup:
         return int(self.t_s.size)
 
 
-def check_tracking_mode(loaded: LoadedScenario) -> None:
-    """``tracking: tracker`` is not wired into the battle yet: a located one-line error."""
-    settings = loaded.scenario.engagement
-    if settings.tracking != "perfect":
-        line, col = loaded.located.where(("engagement", "tracking"))
-        raise ScenarioError(
-            f"tracking: {settings.tracking} is not available in the battle yet; use tracking: perfect "
-            "(engage from the truth state of threats a radar of the site or a linked site detects)",
-            file=loaded.source, line=line, column=col, field="engagement.tracking",
-        )
+def check_tracking_mode(world: World) -> None:
+    """``tracking: tracker`` needs every radar's revisit time and accuracies (the tracking job's
+    inputs): the first missing one as a located one-line :class:`ScenarioError`."""
+    if world.scenario.engagement.tracking != "tracker":
+        return
+    err = tracking_input_error(world, "engagement.tracking is tracker: ")
+    if err is not None:
+        raise err
 
 
 def _site_enu(world: World) -> np.ndarray:
@@ -133,13 +148,16 @@ def _site_enu(world: World) -> np.ndarray:
     return np.stack([np.atleast_1d(e), np.atleast_1d(n), np.atleast_1d(u)], axis=-1).astype(float)
 
 
-def prepare_battle(world: World, traj: Trajectories | None = None,
-                   views: list[RadarView] | None = None) -> BattleSetup:
+def prepare_battle(world: World, traj: Trajectories | None = None, views: list[RadarView] | None = None,
+                   tracking: tuple[Measurements, TrackedRun] | None = None) -> BattleSetup:
     """Build the :class:`BattleSetup` of ``world`` (module docstring); ``traj`` and ``views`` may be
-    passed when already computed (they must be on the run's time grid)."""
+    passed when already computed (they must be on the run's time grid), and so may ``tracking``
+    (the plots and tracks of :func:`~iadsim.sim.measure.measure` and
+    :func:`~iadsim.sim.track_run.run_tracker` for this world) under ``tracking: tracker``."""
     import time
 
-    check_tracking_mode(world.loaded)
+    check_tracking_mode(world)
+    tracker_mode = world.scenario.engagement.tracking == "tracker"
     sc = world.scenario
     settings = sc.engagement
     notes: list[str] = []
@@ -152,7 +170,7 @@ def prepare_battle(world: World, traj: Trajectories | None = None,
     t_s = traj.t_s
     n, k = traj.n_threats, t_s.size
     t0 = time.perf_counter()
-    if views is None:
+    if views is None and not tracker_mode:
         views = radar_views(world, traj) if n else []
     seconds["sensing"] = time.perf_counter() - t0
 
@@ -172,15 +190,29 @@ def prepare_battle(world: World, traj: Trajectories | None = None,
 
     # ---- perception
     n_sites = len(world.sites)
-    site_index = {s.name: i for i, s in enumerate(world.sites)}
-    detected = np.stack([v.pd >= PD_KNOWN for v in views]) if views else np.zeros((len(world.radars), n, k), bool)
-    known = np.zeros((n_sites, n, k), dtype=bool)
-    for si, s in enumerate(sc.sites):
-        sources = {si} | {site_index[x] for x in s.links}
-        for r in world.radars:
-            if r.site_index in sources:
-                known[si] |= detected[r.index]
-
+    meas = tracked = None
+    if tracker_mode:
+        t0 = time.perf_counter()
+        if tracking is None:
+            meas = measure(world)
+            tracked = run_tracker(world, meas)
+            seconds["tracking"] = time.perf_counter() - t0
+        else:
+            meas, tracked = tracking
+        if k and meas.t_end_s + 1e-9 < t_s[-1]:
+            warnings.append(f"the tracking run ends at {meas.t_end_s:g} s, before the battle ({t_s[-1]:g} s): "
+                            "threats are unknown after it")
+        t0 = time.perf_counter()
+        perc = tracker_perception(world, t_s, n, meas, tracked)
+        seconds["perception"] = time.perf_counter() - t0
+        notes.append("tracking: tracker — threats are engaged from confirmed tracks of the central tracker (all "
+                     "radars fused), using the track's estimated position and velocity; a site knows a threat when "
+                     "its radars or a linked site's fed the track within their K-miss window. Tracking is open "
+                     "loop: computed for every threat over its whole route before the battle (the battle ignores "
+                     "the track of a threat it has assessed killed)")
+    else:
+        perc = perfect_perception(world, [v.pd for v in views], n, k)
+    known, detected = perc.known_site, perc.detected_radar
     # ---- defended assets and leaks
     assets = list(sc.defended_assets)
     if assets:
@@ -356,4 +388,6 @@ def prepare_battle(world: World, traj: Trajectories | None = None,
         launch_interval_s=np.array(interval_l, dtype=float), weapon_launcher=w_l.astype(np.int64),
         weapon_missile=w_m.astype(np.int64), weapon_kind=w_k, kind_site=kind_site, kind_missile=kind_missile,
         kind_pos_enu_m=kind_pos, site_pos_enu_m=site_pos, notes=notes, warnings=warnings, seconds=seconds,
+        est_pos_enu_m=perc.pos_enu_m, est_vel_enu_mps=perc.vel_enu_mps, est_row=perc.row,
+        first_confirmed_s=perc.first_confirmed_s, tracked=tracked, measurements=meas,
     )

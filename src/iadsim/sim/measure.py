@@ -67,7 +67,7 @@ from iadsim.sim.trajectories import Trajectories, route_duration_s, sample_traje
 from iadsim.world import RadarInstance, World, nominal
 
 __all__ = ["CLUTTER_EL_MAX_DEG", "CLUTTER_EL_MIN_DEG", "ClutterModel", "Measurements", "RadarScans",
-           "clutter_model", "end_time_s", "measure", "radar_sigmas", "scan_rng", "scan_times"]
+           "clutter_model", "end_time_s", "measure", "radar_sigmas", "scan_rng", "scan_times", "tracking_input_error"]
 
 CLUTTER_EL_MIN_DEG = -2.0
 CLUTTER_EL_MAX_DEG = 30.0
@@ -199,6 +199,19 @@ def radar_sigmas(world: World, radar: RadarInstance) -> tuple[float, float, floa
                      f"the catalog entry {radar.equipment}.yaml, or use another radar", "equipment")
     return (nominal(figs["sigma_range_m"]), nominal(figs["sigma_azimuth_mrad"]) * 1e-3,
             nominal(figs["sigma_elevation_mrad"]) * 1e-3)
+
+
+def tracking_input_error(world: World, why: str = "") -> ScenarioError | None:
+    """The first located error :func:`measure` would raise for a missing revisit time or accuracy
+    (``why`` is prefixed to its message), or None when every radar can be tracked."""
+    for radar in world.radars:
+        try:
+            scan_times(world, radar, 0.0)
+            radar_sigmas(world, radar)
+        except ScenarioError as exc:
+            return ScenarioError(f"{why}{exc.message}", file=exc.file, line=exc.line, column=exc.column,
+                                 field=exc.field) if why else exc
+    return None
 
 
 def clutter_model(world: World, radar: RadarInstance, sigmas: tuple[float, float, float]) -> ClutterModel:

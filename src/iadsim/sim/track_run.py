@@ -33,6 +33,13 @@ antenna.
   revisit time, or any track whose position covariance trace exceeds (``MAX_POS_SIGMA_M``)², is
   dropped (a track no radar covers any more).
   New tracks start with a velocity standard deviation of max(300 m/s, 1.5 × fastest waypoint speed).
+* **Provenance.** Every track carries the truth id of the latest *target* plot it was updated with
+  (GNN: the plot assigned to it; JPDA: the gated plot nearest in Mahalanobis distance; a birth:
+  its first plot), −1 while it has only had clutter, and per radar the time of the last plot of
+  that radar it was updated with (clutter plots count: the radar fed the track). Both are written
+  with every confirmed track after every scan (:class:`TrackedRun` ``truth_id``, ``last_plot_s``,
+  with the covariance ``P``); the battle's ``tracking: tracker`` perception
+  (:mod:`iadsim.sim.perception`) is built from them.
 
 **Scoring** on the evaluation grid ``0, run.time_step_s, …`` (tracks extrapolated at constant
 velocity from their last scan): GOSPA (α = 2, ``p``, cut-off ``c``) between confirmed tracks' positions
@@ -67,6 +74,7 @@ from iadsim.tracking import (
     Spherical3D,
     Tracker,
     ekf_update,
+    gated_pairs,
     gospa,
     gospa_assignment,
     imm_combine,
@@ -137,6 +145,13 @@ class ScenarioTracker(Tracker):
         self.coverage: _Coverage | None = None  # the scanning radar's coverage (None: every scan counts)
         self.max_coast_s = max_coast_s
         self.t_hit = np.zeros(0)
+        # provenance (module docstring): set n_radars, then scan_radar / scan_truth before each step
+        self.n_radars = 0
+        self.scan_radar = -1
+        self.scan_truth: np.ndarray | None = None
+        self.truth_id = np.zeros(0, np.int64)
+        self.last_plot_s = np.zeros((0, 0))
+        self._prov: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
 
     # ------------------------------------------------------------------ step
     def step(self, t_s, z=None, R=None, model=None):
@@ -179,6 +194,40 @@ class ScenarioTracker(Tracker):
         if self.filter_kind == "ukf" and self._omega is not None:
             Rsel = Rsel + self._omega[idx]
         return super()._update(idx, H, nu, Rsel)
+
+    # ------------------------------------------------------------------ provenance
+    def _credit(self, tracks: np.ndarray, plots: np.ndarray) -> None:
+        """Tracks ``tracks`` were updated with plots ``plots`` (indices into this scan)."""
+        if self.scan_truth is None or not len(tracks):
+            return
+        tid = self.scan_truth[plots]
+        m = tid >= 0
+        self.truth_id[tracks[m]] = tid[m]
+        if 0 <= self.scan_radar < self.last_plot_s.shape[1]:
+            self.last_plot_s[tracks, self.scan_radar] = self.t_s
+
+    def _gnn(self, idx, z, R, model, gate, cols, two_point=False):
+        r, cz = super()._gnn(idx, z, R, model, gate, cols, two_point)
+        self._credit(idx[r], cz)
+        return r, cz
+
+    def _record(self):
+        super()._record()
+        c = self.confirmed
+        self._prov.append((self.truth_id[c].copy(), self.last_plot_s[c].copy(), self.P[c].copy()))
+
+    def history(self) -> dict:
+        h = super().history()
+        d = self.x.shape[1]
+        if self._prov:
+            h["truth_id"] = np.concatenate([p[0] for p in self._prov])
+            h["last_plot_s"] = np.concatenate([p[1] for p in self._prov])
+            h["P"] = np.concatenate([p[2] for p in self._prov])
+        else:
+            h["truth_id"] = np.zeros(0, np.int64)
+            h["last_plot_s"] = np.zeros((0, self.n_radars))
+            h["P"] = np.zeros((0, d, d))
+        return h
 
     # ------------------------------------------------------------------ IMM
     def _imm_update(self, idx, nu, R):
@@ -223,13 +272,29 @@ class ScenarioTracker(Tracker):
 
     def _jpda(self, idx, z, R, model, gate, hit, used):
         before = hit.copy()
+        nearest = None
+        if self.scan_truth is not None and len(idx) and len(z):
+            zhat, S0, _ = self._predict_meas(idx, model)
+            pi, pj, d2, _ = gated_pairs(zhat, S0, z, R, model.angle_mask, gate=gate)
+            nearest = np.full(len(idx), -1, np.int64)
+            if len(pi):
+                o = np.lexsort((d2, pi))
+                first = np.concatenate([[True], pi[o][1:] != pi[o][:-1]])
+                nearest[pi[o][first]] = pj[o][first]
         super()._jpda(idx, z, R, model, gate, hit, used)
+        if nearest is not None:
+            k = np.flatnonzero(hit[idx] & ~before[idx] & (nearest >= 0))
+            self._credit(idx[k], nearest[k])
         self._reset_modes(np.flatnonzero(hit & ~before))
 
     def _birth(self, cols, z, R, model):
         n0 = len(self.x)
         super()._birth(cols, z, R, model)
-        self.t_hit = np.concatenate([self.t_hit, np.full(len(self.x) - n0, self.t_s)])
+        k_new = len(self.x) - n0
+        self.t_hit = np.concatenate([self.t_hit, np.full(k_new, self.t_s)])
+        self.truth_id = np.concatenate([self.truth_id, np.full(k_new, -1, np.int64)])
+        self.last_plot_s = np.concatenate([self.last_plot_s, np.full((k_new, self.last_plot_s.shape[1]), -np.inf)])
+        self._credit(np.arange(n0, len(self.x)), np.asarray(cols)[:k_new])
         if self.imm is not None and len(self.x) > n0:
             k = len(self.x) - n0
             r = self.xm.shape[1]
@@ -240,6 +305,8 @@ class ScenarioTracker(Tracker):
     def _keep(self, keep):
         super()._keep(keep)
         self.t_hit = self.t_hit[keep]
+        self.truth_id = self.truth_id[keep]
+        self.last_plot_s = self.last_plot_s[keep]
         if self.imm is not None:
             self.xm, self.Pm, self.mu = self.xm[keep], self.Pm[keep], self.mu[keep]
 
@@ -294,6 +361,10 @@ class TrackedRun:
     scan_t_s: np.ndarray  # (S,)
     n_tracks_started: int
     seconds: float
+    # (T,) threat of the latest target plot the track was updated with, −1
+    truth_id: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
+    last_plot_s: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)))  # (T, R) last plot per radar, −inf
+    P: np.ndarray = field(default_factory=lambda: np.zeros((0, 6, 6)))  # (T, 6, 6)
 
 
 def run_tracker(world: World, meas: Measurements, settings: TrackingSettings | None = None, *,
@@ -303,6 +374,8 @@ def run_tracker(world: World, meas: Measurements, settings: TrackingSettings | N
 
     t0 = time.perf_counter()
     tracker = make_tracker(world, settings)
+    tracker.n_radars = len(world.radars)
+    tracker.last_plot_s = np.zeros((0, tracker.n_radars))
     cov = {rs.radar.index: _Coverage(world, rs) for rs in meas.radars}
     by_radar = {rs.radar.index: rs for rs in meas.radars}
     every = max(meas.n_scans // 50, 1)
@@ -313,13 +386,15 @@ def run_tracker(world: World, meas: Measurements, settings: TrackingSettings | N
         scan = scan_from_detections(det, rs.view.antenna_enu_m, t_s=float(meas.scan_t_s[s]))
         tracker.coverage = cov[ri]
         tracker.clutter_density = max(rs.clutter.rate_per_scan, 1e-6) / rs.clutter.volume_m_rad2
+        tracker.scan_radar, tracker.scan_truth = ri, det.truth_id
         tracker.step(scan.t_s, scan.z, scan.R, scan.model)
         if progress and s % every == 0:
             progress(f"tracking: scan {s + 1}/{meas.n_scans}", s / max(meas.n_scans, 1))
     h = tracker.history()
     return TrackedRun(scan=h["scan"], t_s=h["t_s"], radar=meas.scan_radar[h["scan"]] if len(h["scan"]) else
                       np.zeros(0, np.int64), track_id=h["track_id"], x=h["x"], scan_t_s=meas.scan_t_s.copy(),
-                      n_tracks_started=int(tracker.next_id), seconds=time.perf_counter() - t0)
+                      n_tracks_started=int(tracker.next_id), seconds=time.perf_counter() - t0,
+                      truth_id=h["truth_id"], last_plot_s=h["last_plot_s"], P=h["P"])
 
 
 def evaluation_times(world: World, t_end_s: float) -> np.ndarray:
