@@ -287,12 +287,16 @@ def _figures(world: World, meas: Measurements, tr: TrackedRun, sc: TrackScore, o
         nn = a[:, 1] + det.range_m[tgt] * ce * np.cos(det.az_rad[tgt])
         ax.scatter(e / 1e3, nn / 1e3, s=2, c="0.6", alpha=0.5, lw=0, label="target plots")
     truth = sc.truth
+    labelled: set[int] = set()
     for i in range(truth.n_threats):
         m = truth.active[i]
         p = truth.pos_enu_m[i][m]
         ax.plot(p[:, 0] / 1e3, p[:, 1] / 1e3, "k--", lw=0.8, label="truth" if i == 0 else None)
-        if len(p):
-            ax.annotate(truth.name[i], (p[0, 0] / 1e3, p[0, 1] / 1e3), fontsize=6, color="0.3")
+        group = int(truth.group[i])
+        if len(p) and group not in labelled:  # one label per threat group, not per member
+            labelled.add(group)
+            ax.annotate(world.scenario.threats[group].name, (p[0, 0] / 1e3, p[0, 1] / 1e3), fontsize=6,
+                        color="0.3")
     cmap = plt.get_cmap("tab20")
     for j, tid in enumerate(np.unique(tr.track_id)):
         sel = tr.track_id == tid
