@@ -21,7 +21,7 @@ def test_pd_fraction_and_clutter_mean_within_statistical_bounds():
     """Over 200 scans of 200 targets: detected fraction within 4σ of Pd (binomial) and the
     clutter count's mean and variance within 4σ of the Poisson λ."""
     rng = np.random.default_rng(0)
-    ndet = nclut = 0
+    ndet = 0
     counts = []
     for _ in range(200):
         _, d = scan(rng, pd=0.8, clutter=7.5)

@@ -4,7 +4,6 @@ determinism, kinematics of a straight-in intercept, and the warnings a user need
 from __future__ import annotations
 
 import dataclasses
-import math
 
 import numpy as np
 import pytest

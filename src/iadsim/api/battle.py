@@ -34,16 +34,17 @@ from typing import Any
 
 import numpy as np
 
-from iadsim.api.coverage import CoverageRun, Progress, prepare_output_dir, run_coverage
+from iadsim.api._common import Progress, compiled, merge_json, prepare_output_dir
+from iadsim.api.coverage import CoverageRun, run_coverage
 from iadsim.api.track import TrackingRun, run_tracking
-from iadsim.catalog import Catalog, load_catalog
+from iadsim.catalog import Catalog
 from iadsim.report.battle_report import intercepts_png, timeline_png, write_battle_report, write_run_report
-from iadsim.scenario import LoadedScenario, load_scenario
+from iadsim.scenario import LoadedScenario
 from iadsim.sim.battle import EVENTS, BattleResult, simulate
 from iadsim.sim.battle_setup import check_tracking_mode, prepare_battle
 from iadsim.sim.measure import Measurements, tracking_input_error
 from iadsim.sim.track_run import TrackedRun
-from iadsim.world import World, compile_world
+from iadsim.world import World
 
 
 @dataclass
@@ -77,12 +78,6 @@ class FullRun:
     report: Path
     tracking: TrackingRun | None = None
     tracking_skipped: str | None = None
-
-
-def _load(scenario: str | Path | LoadedScenario, catalog: Catalog | None) -> tuple[LoadedScenario, Catalog]:
-    catalog = catalog or load_catalog()
-    loaded = scenario if isinstance(scenario, LoadedScenario) else load_scenario(scenario, catalog)
-    return loaded, catalog
 
 
 def battle_metrics(result: BattleResult) -> dict[str, Any]:
@@ -218,17 +213,6 @@ def _write_expended(result: BattleResult, path: Path) -> Path:
     return path
 
 
-def _merge_metrics(path: Path, key: str, value: dict[str, Any]) -> None:
-    data: dict[str, Any] = {}
-    if path.is_file():
-        try:
-            data = json.loads(path.read_text())
-        except (OSError, ValueError):
-            data = {}
-    data[key] = value
-    path.write_text(json.dumps(data, indent=2, default=str))
-
-
 def run_battle(scenario: str | Path | LoadedScenario, out_dir: str | Path, *, catalog: Catalog | None = None,
                progress: Progress | None = None, world: World | None = None, figures: bool = True,
                report: bool = True, tracking: tuple[Measurements, TrackedRun] | None = None) -> BattleRun:
@@ -236,11 +220,7 @@ def run_battle(scenario: str | Path | LoadedScenario, out_dir: str | Path, *, ca
     products (module docstring) to ``out_dir``. ``world`` reuses an already compiled world;
     ``tracking`` an already computed tracking run of it (``tracking: tracker``)."""
     t0 = time.perf_counter()
-    if world is None:
-        loaded, catalog = _load(scenario, catalog)
-        if progress:
-            progress("compiling the scenario (catalog, terrain)", 0.0)
-        world = compile_world(loaded, catalog)
+    _, catalog, world = compiled(scenario, catalog, world, progress)
     check_tracking_mode(world)
     out = prepare_output_dir(out_dir)
     if progress:
@@ -271,7 +251,7 @@ def run_battle(scenario: str | Path | LoadedScenario, out_dir: str | Path, *, ca
         files += [p for _, p in figs]
     metrics = battle_metrics(result)
     metrics["timings_s"]["battle_total"] = round(time.perf_counter() - t0, 3)
-    _merge_metrics(out / "metrics.json", "battle", metrics)
+    merge_json(out / "metrics.json", "battle", metrics)
     files.append(out / "metrics.json")
     run = BattleRun(out_dir=out, result=result, metrics=metrics, files=files, figures=figs)
     if report:
@@ -283,10 +263,7 @@ def run_all(scenario: str | Path | LoadedScenario, out_dir: str | Path, *, catal
             progress: Progress | None = None, figures: bool = True) -> FullRun:
     """``iadsim run``: coverage, tracking and the battle into one directory, with one ``report.html``
     (module docstring; :func:`write_run_report`)."""
-    loaded, catalog = _load(scenario, catalog)
-    if progress:
-        progress("compiling the scenario (catalog, terrain)", 0.0)
-    world = compile_world(loaded, catalog)
+    loaded, catalog, world = compiled(scenario, catalog, None, progress)
     check_tracking_mode(world)  # fail on settings the battle cannot honour before the long coverage pass
     problem = tracking_input_error(world)
     out = prepare_output_dir(out_dir)

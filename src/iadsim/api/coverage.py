@@ -6,7 +6,6 @@ import hashlib
 import json
 import platform
 import time
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -14,7 +13,8 @@ from typing import Any
 import numpy as np
 
 import iadsim
-from iadsim.catalog import Catalog, load_catalog
+from iadsim.api._common import Progress, compiled, prepare_output_dir
+from iadsim.catalog import Catalog
 from iadsim.coverage.compute import CoverageResult, compute_coverage
 from iadsim.coverage.products import (
     RingRow,
@@ -27,12 +27,10 @@ from iadsim.coverage.products import (
     write_geotiffs,
     write_range_ring_tables,
 )
-from iadsim.errors import IadsimError
 from iadsim.report.coverage_report import write_coverage_report
-from iadsim.scenario import LoadedScenario, load_scenario
-from iadsim.world import World, compile_world
+from iadsim.scenario import LoadedScenario
+from iadsim.world import World
 
-Progress = Callable[[str, float], None]
 
 
 @dataclass
@@ -54,30 +52,14 @@ def _sha256(path: Path) -> str:
     return hashlib.sha256(Path(path).read_bytes()).hexdigest()
 
 
-def prepare_output_dir(out_dir: str | Path) -> Path:
-    out = Path(out_dir)
-    if out.exists() and not out.is_dir():
-        raise IadsimError(f"{out}: output path exists and is not a directory")
-    try:
-        out.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise IadsimError(f"{out}: cannot create the output directory ({exc.strerror})") from None
-    return out
-
-
 def run_coverage(scenario: str | Path | LoadedScenario, out_dir: str | Path, *,
                  catalog: Catalog | None = None, progress: Progress | None = None,
                  figures: bool = True, world: World | None = None, report: bool = True) -> CoverageRun:
     """Compile ``scenario``, compute its coverage products and write them with a report to ``out_dir``.
     ``world`` reuses an already compiled world; ``report=False`` skips ``report.html``."""
     t0 = time.perf_counter()
-    catalog = catalog or load_catalog()
-    loaded = scenario if isinstance(scenario, LoadedScenario) else load_scenario(scenario, catalog)
+    loaded, catalog, world = compiled(scenario, catalog, world, progress)
     out = prepare_output_dir(out_dir)
-    if world is None:
-        if progress:
-            progress("compiling the scenario (catalog, terrain)", 0.0)
-        world = compile_world(loaded, catalog)
     result = compute_coverage(world, progress)
     sector = world.scenario.coverage.sector_deg
     rows = range_ring_rows(result, sector)

@@ -23,12 +23,12 @@ from typing import Any
 import numpy as np
 
 import iadsim
-from iadsim.api.coverage import Progress, prepare_output_dir
-from iadsim.catalog import Catalog, load_catalog
-from iadsim.scenario import LoadedScenario, load_scenario
+from iadsim.api._common import Progress, compiled, merge_json, prepare_output_dir
+from iadsim.catalog import Catalog
+from iadsim.scenario import LoadedScenario
 from iadsim.sim.measure import Measurements, measure
 from iadsim.sim.track_run import GOSPA_C_M, GOSPA_P, TrackedRun, TrackScore, run_tracker, score_tracks
-from iadsim.world import World, compile_world
+from iadsim.world import World
 
 __all__ = ["TrackingRun", "run_tracking"]
 
@@ -60,13 +60,8 @@ def run_tracking(scenario: str | Path | LoadedScenario, out_dir: str | Path, *, 
     ``manifest.json`` nor ``report.html`` (the caller writes the run's own)."""
     t0 = time.perf_counter()
     timings: dict[str, float] = {}
-    catalog = catalog or load_catalog()
-    loaded = scenario if isinstance(scenario, LoadedScenario) else load_scenario(scenario, catalog)
+    loaded, catalog, world = compiled(scenario, catalog, world, progress)
     out = prepare_output_dir(out_dir)
-    if world is None:
-        if progress:
-            progress("compiling the scenario (catalog, terrain)", 0.0)
-        world = compile_world(loaded, catalog)
     timings["compile"] = time.perf_counter() - t0
     notes: list[str] = []
     if not world.scenario.threats:
@@ -101,7 +96,7 @@ def run_tracking(scenario: str | Path | LoadedScenario, out_dir: str | Path, *, 
     if standalone:
         (out / "metrics.json").write_text(json.dumps(metrics, indent=2, allow_nan=False))
     else:
-        _merge_json(out / "metrics.json", "tracking", metrics)
+        merge_json(out / "metrics.json", "tracking", metrics)
     timings["total"] = time.perf_counter() - t0
     manifest = _manifest(loaded, world, meas, out, files + [out / "metrics.json"], timings, notes)
     if not standalone:
@@ -116,17 +111,6 @@ def run_tracking(scenario: str | Path | LoadedScenario, out_dir: str | Path, *, 
 
     write_tracking_report(run, out / "report.html")
     return run
-
-
-def _merge_json(path: Path, key: str, value: dict[str, Any]) -> None:
-    data: dict[str, Any] = {}
-    if path.is_file():
-        try:
-            data = json.loads(path.read_text())
-        except (OSError, ValueError):
-            data = {}
-    data[key] = value
-    path.write_text(json.dumps(data, indent=2, allow_nan=False))
 
 
 # ----------------------------------------------------------------------------- tables

@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from iadsim.cli.main import ScenarioArg, app, console, err_console
+from iadsim.cli.main import ScenarioArg, app, console, progress_reporter
 
 
 @app.command("run")
@@ -23,17 +23,10 @@ def run(
 
     Example: iadsim run examples/turkey-2019/scenario.yaml -o runs/turkey-2019
     """
-    from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
     from iadsim.api.battle import run_all
 
-    with Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(),
-                  console=err_console, transient=True, disable=not err_console.is_terminal) as progress:
-        task = progress.add_task("loading the scenario", total=None)
-
-        def report(message: str, _fraction: float) -> None:
-            progress.update(task, description=message)
-
+    with progress_reporter() as report:
         full = run_all(scenario, out, progress=report, figures=not no_figures)
     if full.tracking is not None:
         tm = full.tracking.metrics

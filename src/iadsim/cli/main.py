@@ -10,6 +10,8 @@ from __future__ import annotations
 import json
 import os
 import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, Optional
 
@@ -44,6 +46,26 @@ catalog_app = typer.Typer(help="Browse the equipment catalog and its sources.", 
 app.add_typer(catalog_app, name="catalog")
 
 ScenarioArg = Annotated[Path, typer.Argument(help="Scenario YAML file.", show_default=False)]
+
+
+@contextmanager
+def progress_reporter(bar: bool = False) -> Iterator[Callable[[str, float], None]]:
+    """A rich spinner (and optional bar) on stderr, shown only on a terminal; yields the
+    ``progress(message, fraction)`` callback the jobs in :mod:`iadsim.api` accept."""
+    from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+    columns = [SpinnerColumn(), TextColumn("{task.description}")] + ([BarColumn()] if bar else [])
+    with Progress(*columns, TimeElapsedColumn(), console=err_console, transient=True,
+                  disable=not err_console.is_terminal) as progress:
+        task = progress.add_task("loading the scenario", total=1.0 if bar else None)
+
+        def report(message: str, fraction: float) -> None:
+            if bar:
+                progress.update(task, description=message, completed=fraction)
+            else:
+                progress.update(task, description=message)
+
+        yield report
 
 
 def _version(value: bool) -> None:
@@ -91,17 +113,9 @@ def coverage(
 
     Example: iadsim coverage examples/turkey-2019/scenario.yaml -o runs/turkey-2019
     """
-    from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
-
     from iadsim.api import run_coverage
 
-    with Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(),
-                  console=err_console, transient=True, disable=not err_console.is_terminal) as progress:
-        task = progress.add_task("loading the scenario", total=None)
-
-        def report(message: str, _fraction: float) -> None:
-            progress.update(task, description=message)
-
+    with progress_reporter() as report:
         run = run_coverage(scenario, out, progress=report, figures=not no_figures)
     alts = run.result.sites[0].altitudes_m if run.result.sites else []
     ref = run.result.sites[0].altitude_ref.value.upper() if run.result.sites else ""

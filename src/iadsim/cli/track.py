@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from iadsim.cli.main import ScenarioArg, app, console, err_console
+from iadsim.cli.main import ScenarioArg, app, console, err_console, progress_reporter
 
 
 def _num(v, nd: int = 1, scale: float = 1.0) -> str:
@@ -27,17 +27,10 @@ def track(
 
     Example: iadsim track examples/turkey-2019/scenario.yaml -o runs/turkey-2019-track
     """
-    from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
     from iadsim.api.track import run_tracking
 
-    with Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn(),
-                  console=err_console, transient=True, disable=not err_console.is_terminal) as progress:
-        task = progress.add_task("loading the scenario", total=1.0)
-
-        def report(message: str, fraction: float) -> None:
-            progress.update(task, description=message, completed=fraction)
-
+    with progress_reporter(bar=True) as report:
         run = run_tracking(scenario, out, progress=report, figures=not no_figures)
     for w in run.warnings:
         err_console.print(f"[bold yellow]warning:[/bold yellow] {w}", highlight=False, soft_wrap=True)

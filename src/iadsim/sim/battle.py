@@ -191,7 +191,7 @@ class _Geometry:
     """Predicted intercepts, envelope, line of sight and Pk for (threat, weapon kind) pairs."""
 
     def __init__(self, setup: BattleSetup) -> None:
-        s = self.s = setup
+        self.s = setup
         w = setup.world
         self.antenna = {ri: antenna_enu_m(w, w.radars[ri]) for ris in setup.site_eng_radars for ri in ris}
         self.terrain = {ri: w.radar_terrain(w.radars[ri]) for ri in self.antenna}

@@ -43,8 +43,7 @@ from iadsim.engagement import (
     boost_coast_profile,
     make_envelope,
 )
-from iadsim.errors import ScenarioError
-from iadsim.scenario import EngagementSettings, LoadedScenario
+from iadsim.scenario import EngagementSettings
 from iadsim.sim.measure import Measurements, measure, tracking_input_error
 from iadsim.sim.perception import PD_KNOWN, perfect_perception, tracker_perception
 from iadsim.sim.sensing import RadarView, radar_views

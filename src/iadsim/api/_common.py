@@ -1,0 +1,70 @@
+"""What every job does first and last: load and compile the scenario, prepare the output
+directory, and merge its figures into the run's ``metrics.json``."""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from iadsim.catalog import Catalog, load_catalog
+from iadsim.errors import IadsimError
+from iadsim.scenario import LoadedScenario, load_scenario
+from iadsim.world import World, compile_world
+
+Progress = Callable[[str, float], None]
+
+
+def prepare_output_dir(out_dir: str | Path) -> Path:
+    """Create ``out_dir`` (and parents); a path that exists and is not a directory is an error."""
+    out = Path(out_dir)
+    if out.exists() and not out.is_dir():
+        raise IadsimError(f"{out}: output path exists and is not a directory")
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise IadsimError(f"{out}: cannot create the output directory ({exc.strerror})") from None
+    return out
+
+
+def load(scenario: str | Path | LoadedScenario, catalog: Catalog | None = None) -> tuple[LoadedScenario, Catalog]:
+    """The scenario validated against the catalog (the packaged one by default)."""
+    catalog = catalog or load_catalog()
+    loaded = scenario if isinstance(scenario, LoadedScenario) else load_scenario(scenario, catalog)
+    return loaded, catalog
+
+
+def compiled(scenario: str | Path | LoadedScenario, catalog: Catalog | None = None, world: World | None = None,
+             progress: Progress | None = None) -> tuple[LoadedScenario, Catalog, World]:
+    """Load and compile ``scenario``, or reuse ``world`` when a caller already compiled it."""
+    if world is not None:
+        return world.loaded, world.catalog, world
+    loaded, catalog = load(scenario, catalog)
+    if progress:
+        progress("compiling the scenario (catalog, terrain)", 0.0)
+    return loaded, catalog, compile_world(loaded, catalog)
+
+
+def _finite(value: Any) -> Any:
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, dict):
+        return {k: _finite(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_finite(v) for v in value]
+    return value
+
+
+def merge_json(path: Path, key: str, value: dict[str, Any]) -> None:
+    """Set ``key`` in the JSON object at ``path`` (created if missing), keeping the other keys.
+    Non-finite numbers become ``null`` so the file stays valid JSON."""
+    data: dict[str, Any] = {}
+    if path.is_file():
+        try:
+            data = json.loads(path.read_text())
+        except (OSError, ValueError):
+            data = {}
+    data[key] = _finite(value)
+    path.write_text(json.dumps(data, indent=2, allow_nan=False, default=str))
