@@ -80,3 +80,14 @@ def index_array(x, name: str, size: int) -> np.ndarray:
     if np.any(a >= size):
         raise EngagementInputError(f"index out of range: expected < {size}, got max {a.max()}", field=name)
     return a
+
+
+def states_and_points(pos, vel, points, names: tuple[str, str, str]):
+    """Finite (N, 3) positions and velocities of the same shape, and finite (M, 3) points;
+    ``names`` are the three arguments' names for the error messages."""
+    p = finite_array(pos, names[0], last_dim=3, ndim=2)
+    v = finite_array(vel, names[1], last_dim=3, ndim=2)
+    q = finite_array(points, names[2], last_dim=3, ndim=2)
+    if p.shape != v.shape:
+        raise EngagementInputError(f"shape {v.shape} does not match {names[0]} {p.shape}", field=names[1])
+    return p, v, q

@@ -39,7 +39,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from iadsim.engagement._checks import EngagementInputError, finite_array, positive
+from iadsim.engagement._checks import EngagementInputError, finite_array, positive, states_and_points
 
 _TANGENT_RTOL = 1e-12
 
@@ -65,14 +65,8 @@ class Intercept(NamedTuple):
 
 
 def _pair_arrays(target_pos_enu_m, target_vel_enu_mps, launcher_pos_enu_m):
-    p_t = finite_array(target_pos_enu_m, "target_pos_enu_m", last_dim=3, ndim=2)
-    v_t = finite_array(target_vel_enu_mps, "target_vel_enu_mps", last_dim=3, ndim=2)
-    p_l = finite_array(launcher_pos_enu_m, "launcher_pos_enu_m", last_dim=3, ndim=2)
-    if p_t.shape != v_t.shape:
-        raise EngagementInputError(
-            f"shape {v_t.shape} does not match target_pos_enu_m {p_t.shape}", field="target_vel_enu_mps"
-        )
-    return p_t, v_t, p_l
+    return states_and_points(target_pos_enu_m, target_vel_enu_mps, launcher_pos_enu_m,
+                             ("target_pos_enu_m", "target_vel_enu_mps", "launcher_pos_enu_m"))
 
 
 def broadcast_pairs(x, name: str, n_threats: int, n_launchers: int) -> np.ndarray:

@@ -29,7 +29,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from iadsim.engagement._checks import EngagementInputError, finite_array, nonnegative, positive
+from iadsim.engagement._checks import EngagementInputError, nonnegative, positive, states_and_points
 
 
 class ThreatEvaluation(NamedTuple):
@@ -46,13 +46,8 @@ class ThreatEvaluation(NamedTuple):
 
 def closest_approach(threat_pos_enu_m, threat_vel_enu_mps, asset_pos_enu_m):
     """``(t_cpa_s, cpa_distance_m, time_to_go_s)``, each (T, A); formulas in the module docstring."""
-    p = finite_array(threat_pos_enu_m, "threat_pos_enu_m", last_dim=3, ndim=2)
-    v = finite_array(threat_vel_enu_mps, "threat_vel_enu_mps", last_dim=3, ndim=2)
-    a = finite_array(asset_pos_enu_m, "asset_pos_enu_m", last_dim=3, ndim=2)
-    if p.shape != v.shape:
-        raise EngagementInputError(
-            f"shape {v.shape} does not match threat_pos_enu_m {p.shape}", field="threat_vel_enu_mps"
-        )
+    p, v, a = states_and_points(threat_pos_enu_m, threat_vel_enu_mps, asset_pos_enu_m,
+                                ("threat_pos_enu_m", "threat_vel_enu_mps", "asset_pos_enu_m"))
     r = p[:, None, :] - a[None, :, :]  # (T, A, 3)
     rv = np.einsum("tak,tk->ta", r, v)
     vv = np.einsum("tk,tk->t", v, v)[:, None]
