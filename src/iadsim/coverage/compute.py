@@ -38,15 +38,12 @@ from scipy.stats import binom
 from iadsim.geo.dem import Dem
 from iadsim.geo.refraction import slant_range_elevation
 from iadsim.scenario import AltRef
-from iadsim.sensors.propagation import two_ray_propagation_factor
 from iadsim.sensors.radar_equation import snr_from_constant
 from iadsim.sensors.terrain import observer_geometry
 from iadsim.world import RadarInstance, SiteInstance, World
 
 Progress = Callable[[str, float], None]
 
-#: heights at or below this (m above MSL) count as sea when the scenario's surface is water
-SEA_LEVEL_TOLERANCE_M = 0.5
 
 
 @dataclass
@@ -96,20 +93,6 @@ class CoverageResult:
     seconds: float
 
 
-def _propagation_factor4(world: World, radar: RadarInstance, ground_m: np.ndarray, gr_m: np.ndarray,
-                         h_msl_m: np.ndarray) -> np.ndarray | float:
-    """F⁴ over sea cells when the surface is water (two-ray), else 1."""
-    if not world.surface_is_water:
-        return 1.0
-    sea = ground_m <= SEA_LEVEL_TOLERANCE_M
-    if not sea.any():
-        return 1.0
-    f = two_ray_propagation_factor(
-        max(radar.antenna_alt_msl_m, 0.1), np.maximum(h_msl_m, 0.1), np.maximum(gr_m, 1.0), radar.wavelength_m
-    )
-    return np.where(sea, np.asarray(f, dtype=np.float64) ** 4, 1.0)
-
-
 def _heights(ground_m: np.ndarray, altitude_m: float, ref: AltRef) -> tuple[np.ndarray, np.ndarray]:
     if ref is AltRef.agl:
         h_agl = np.full(ground_m.shape, altitude_m, dtype=np.float64)
@@ -139,7 +122,7 @@ def radar_layers(world: World, radar: RadarInstance, dem: Dem, gr_m: np.ndarray,
         geometric[a] = ok
         if not ok.any():
             continue
-        f4 = _propagation_factor4(world, radar, ground, gr_m, h_msl)
+        f4 = world.sea_factor4(radar, ground, gr_m, h_msl)
         f4_ok = f4[ok] if isinstance(f4, np.ndarray) else f4
         r_ok = np.maximum(slant_m[ok], 1.0)
         for c in range(n_c):

@@ -24,13 +24,9 @@ import numpy as np
 
 from iadsim.geo.frames import enu_to_aer, geodesic_inverse
 from iadsim.geo.refraction import slant_range_elevation
-from iadsim.sensors.propagation import two_ray_propagation_factor
 from iadsim.sensors.radar_equation import linear_to_db, snr_from_constant
 from iadsim.sim.trajectories import Trajectories
 from iadsim.world import RadarInstance, World
-
-SEA_LEVEL_TOLERANCE_M = 0.5
-
 
 @dataclass(frozen=True)
 class RadarView:
@@ -74,13 +70,7 @@ def radar_view(world: World, radar: RadarInstance, traj: Trajectories) -> RadarV
         for i, c in enumerate(traj.threat_class)
     ], dtype=float).reshape(-1, 1)
     snr = snr_from_constant(radar.radar_constant_m2, np.maximum(slant, 1.0), rcs)
-    if world.surface_is_water:
-        ground = traj.alt_msl_m - traj.height_agl_m
-        sea = ground <= SEA_LEVEL_TOLERANCE_M
-        if sea.any():
-            f = two_ray_propagation_factor(max(radar.antenna_alt_msl_m, 0.1), np.maximum(traj.alt_msl_m, 0.1),
-                                           np.maximum(gr, 1.0), radar.wavelength_m)
-            snr = np.where(sea, snr * np.asarray(f, dtype=float) ** 4, snr)
+    snr = snr * world.sea_factor4(radar, traj.alt_msl_m - traj.height_agl_m, gr, traj.alt_msl_m)
     pd = np.where(visible, world.pd_table(radar)(snr), 0.0)
     return RadarView(radar=radar, antenna_enu_m=ant, visible=visible, pd=pd,
                      snr_db=np.asarray(linear_to_db(snr), dtype=float), range_m=np.asarray(rng, dtype=float).reshape(shape),

@@ -21,6 +21,7 @@ from iadsim.errors import ScenarioError
 from iadsim.io import format_path
 from iadsim.scenario import LoadedScenario, Surface
 from iadsim.sensors.detection import PdTable, required_snr_db
+from iadsim.sensors.propagation import two_ray_propagation_factor
 from iadsim.sensors.radar_equation import radar_constant_from_reference, wavelength_m
 from iadsim.sensors.terrain import lowest_visible_height
 
@@ -28,6 +29,8 @@ if TYPE_CHECKING:  # pragma: no cover
     from iadsim.scenario import Scenario
 
 BANDS = ("VHF", "UHF", "L", "S", "C", "X", "Ku")
+#: ground heights at or below this (m above MSL) count as sea when the scenario's surface is water
+SEA_LEVEL_TOLERANCE_M = 0.5
 
 
 def nominal(value: Any) -> float:
@@ -168,6 +171,19 @@ class World:
         if key not in cache:
             cache[key] = PdTable(pfa=radar.pfa, n_pulses=radar.n_pulses, swerling=radar.swerling)
         return cache[key]
+
+    def sea_factor4(self, radar: RadarInstance, ground_m: np.ndarray, ground_range_m: np.ndarray,
+                    alt_msl_m: np.ndarray) -> np.ndarray | float:
+        """F⁴, the two-ray propagation factor on SNR (Blake), where the scenario's surface is water
+        and the ground is at sea level; 1 elsewhere (and everywhere over land)."""
+        if not self.surface_is_water:
+            return 1.0
+        sea = np.asarray(ground_m) <= SEA_LEVEL_TOLERANCE_M
+        if not sea.any():
+            return 1.0
+        f = two_ray_propagation_factor(max(radar.antenna_alt_msl_m, 0.1), np.maximum(alt_msl_m, 0.1),
+                                       np.maximum(ground_range_m, 1.0), radar.wavelength_m)
+        return np.where(sea, np.asarray(f, dtype=np.float64) ** 4, 1.0)
 
     def radar_terrain(self, radar: RadarInstance) -> RadarTerrain:
         """The radar's lowest-visible-height grid out to the analysis radius (computed once), on
