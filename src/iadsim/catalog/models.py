@@ -365,6 +365,9 @@ class Missile(_Entry):
     speed_avg_mps: PositiveFigure | None = None
     boost_s: PositiveFigure | None = None
     max_target_speed_mps: PositiveFigure | None = None
+    #: Correction capability: the largest miss between the predicted aim point and the true
+    #: target at intercept that terminal guidance can still take out, metres.
+    divert_basket_m: PositiveFigure | None = None
     guidance: Text
     pk: dict[Annotated[str, Field(pattern=_ID)], ProbFigure] = {}
 
