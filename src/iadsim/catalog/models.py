@@ -28,6 +28,7 @@ __all__ = [
     "Entry",
     "FireControl",
     "Figure",
+    "RELIABILITY_SCALE",
     "Launcher",
     "Load",
     "Missile",
@@ -168,13 +169,40 @@ SectorFigure = Annotated[Figure, AfterValidator(_sector)]
 
 _DATE = re.compile(r"^\d{4}(-(0[1-9]|1[0-2])(-(0[1-9]|[12]\d|3[01]))?)?$")
 
+#: The NATO Admiralty (source-reliability) scale used to grade every source (``Source.reliability``).
+RELIABILITY_SCALE: dict[str, str] = {
+    "A": "completely reliable",
+    "B": "usually reliable",
+    "C": "fairly reliable",
+    "D": "not usually reliable",
+    "E": "unreliable",
+    "F": "reliability cannot be judged",
+}
+Reliability = Literal["A", "B", "C", "D", "E", "F"]
+
+
+def _isbn_ok(digits: str) -> bool:
+    """ISBN-10 or ISBN-13 check digit (hyphens and spaces already removed)."""
+    if len(digits) == 10 and re.fullmatch(r"\d{9}[\dX]", digits):
+        total = sum((10 - i) * (10 if c == "X" else int(c)) for i, c in enumerate(digits))
+        return total % 11 == 0
+    if len(digits) == 13 and digits.isdigit():
+        total = sum(int(c) * (1 if i % 2 == 0 else 3) for i, c in enumerate(digits))
+        return total % 10 == 0
+    return False
+
 
 class Source(BaseModel):
     """A public source: what it is, who published it, where, when (as published) and in which language.
 
     ``date`` is ``YYYY``, ``YYYY-MM`` or ``YYYY-MM-DD``; a page that prints no date says
     ``undated`` and explains in ``note``. Books give a publisher's or catalogue page as ``url``
-    and their ``edition``.
+    and their ``edition`` (and ``isbn``, checked).
+
+    ``reliability`` grades the source on the Admiralty scale (:data:`RELIABILITY_SCALE`):
+    A–B primary official statements, peer-reviewed work and standard textbooks; B–C reputable
+    think tanks and press; D state media and vendor marketing; E–F anonymous or hobbyist
+    pages. ``grade_note`` gives the one-line reason and is required for D, E and F.
     """
 
     model_config = _CONFIG
@@ -187,6 +215,16 @@ class Source(BaseModel):
     edition: Text | None = None
     author: Text | None = None
     note: Text | None = None
+    reliability: Reliability
+    grade_note: Text | None = None
+    isbn: Annotated[str, Field(pattern=r"^[0-9][0-9\- ]{8,15}[0-9X]$")] | None = None
+
+    @field_validator("isbn")
+    @classmethod
+    def _isbn_check(cls, v: str | None) -> str | None:
+        if v is not None and not _isbn_ok(v.replace("-", "").replace(" ", "")):
+            raise ValueError(f"ISBN {v!r} fails its check digit; copy it from the book's imprint page")
+        return v
 
     @field_validator("date", mode="before")
     @classmethod
@@ -209,7 +247,15 @@ class Source(BaseModel):
     def _undated_note(self) -> Source:
         if self.date == "undated" and not self.note:
             raise ValueError("an undated source needs a note saying so")
+        if self.reliability in ("D", "E", "F") and not self.grade_note:
+            raise ValueError(f"a source graded {self.reliability} "
+                             f"({RELIABILITY_SCALE[self.reliability]}) needs a grade_note saying why")
         return self
+
+    @property
+    def grade(self) -> str:
+        """``"B (usually reliable)"``: the letter with its meaning on the Admiralty scale."""
+        return f"{self.reliability} ({RELIABILITY_SCALE[self.reliability]})"
 
 
 class _Entry(BaseModel):
