@@ -2,7 +2,8 @@
 
 Layout of a catalog directory (the packaged one is ``iadsim/catalog/data``)::
 
-    sources.yaml          # id -> {title, publisher, url, date, language, note?, edition?}
+    sources.yaml          # id -> {title, publisher, url, date, language, reliability (A-F),
+                          #        grade_note?, note?, edition?, author?, isbn?}
     radars/*.yaml         # one entry per file, `kind: radar`
     launchers/*.yaml      # `kind: launcher`
     missiles/*.yaml       # `kind: missile`
@@ -90,7 +91,8 @@ def _suggest(name: str, known: Sequence[str]) -> str:
 def _read_sources(path: Path) -> dict[str, _SourceRecord]:
     located = read_yaml(path, CatalogError)
     if not isinstance(located.data, dict):
-        raise CatalogError("expected a mapping of source id -> {title, publisher, url, date, language}",
+        raise CatalogError("expected a mapping of source id -> {title, publisher, url, date, language, "
+                           "reliability}",
                            file=located.source, line=1, column=1)
     for key in located.data:
         if not isinstance(key, str):
@@ -251,6 +253,11 @@ class Catalog:
     def sources(self) -> Mapping[str, Source]:
         """The source registry: id -> :class:`Source` (read-only)."""
         return self._sources
+
+    def cite(self, source_id: str) -> str:
+        """``"twz_2019_40n6 [B]"``: a source id with its reliability grade (the id alone if unknown)."""
+        src = self._sources.get(source_id)
+        return f"{source_id} [{src.reliability}]" if src is not None else source_id
 
     def file(self, name: str) -> str:
         """The YAML file an entry was read from."""

@@ -171,18 +171,23 @@ def catalog_show(name: Annotated[str, typer.Argument(help="Entry name, e.g. 92N6
     cat = load_catalog()
     entry = cat.get(name)
     rows = entry_table(entry)
-    table = Table(title=f"{name} ({entry.kind})")
+    table = Table(title=f"{name} ({entry.kind}); sources with their reliability grade [A-F]")
     keys = list(rows[0]) if rows else ["field"]
     for k in keys:
         table.add_column(k, overflow="fold")
     for r in rows:
+        r["sources"] = [cat.cite(sid) for sid in r.get("sources") or []]
         table.add_row(*[", ".join(v) if isinstance(v, (list, tuple)) else ("" if v is None else str(v)) for v in r.values()])
     console.print(table)
-    used = sorted({s for r in rows for s in (r.get("sources") or [])})
+    used = sorted({sid for fig_path, fig in cat.figures(name) for sid in fig.sources})
+    console.print("Sources (reliability on the Admiralty scale: A completely reliable ... E unreliable, "
+                  "F cannot be judged):", markup=False)
     for sid in used:
         s = cat.sources.get(sid)
         if s is not None:
-            console.print(f"[bold]{sid}[/bold]: {s.publisher}, “{s.title}”, {s.date}. {s.url}")
+            book = "".join(f", {v}" for v in (s.edition, f"ISBN {s.isbn}" if s.isbn else None) if v)
+            console.print(f"{sid} [{s.grade}]: {s.publisher}, “{s.title}”{book}, {s.date}. {s.url}"
+                          + (f" Grade: {s.grade_note}" if s.grade_note else ""), markup=False)
 
 
 @app.command()

@@ -51,12 +51,18 @@ def _provenance(result: CoverageResult) -> str:
             if isinstance(ids, str):
                 ids = [s.strip() for s in ids.split(",") if s.strip()]
             row["sources"] = "; ".join(
-                f"{srcs[i].publisher}, {srcs[i].title} ({srcs[i].date})" if i in srcs else str(i) for i in ids
+                f"{srcs[i].publisher}, {srcs[i].title} ({srcs[i].date}) [{srcs[i].reliability}]" if i in srcs
+                else str(i) for i in ids
             )
         parts.append(f"<details><summary>{esc(name)}</summary>{table(rows, left=('field', 'sources', 'note'))}</details>")
-    src_rows = [{"id": k, "title": s.title, "publisher": s.publisher, "date": s.date, "url": str(s.url)}
+    src_rows = [{"id": k, "title": s.title, "publisher": s.publisher, "date": s.date,
+                 "reliability": s.grade, "why": s.grade_note or "", "url": str(s.url)}
                 for k, s in sorted(world.catalog.sources.items())]
-    parts.append(f"<details><summary>All sources</summary>{table(src_rows, left=('id', 'title', 'publisher', 'url'), links={'title': 'url'})}</details>")
+    parts.append("<details><summary>All sources, with their reliability grade (Admiralty scale: A completely "
+                 "reliable, B usually, C fairly, D not usually reliable, E unreliable, F cannot be judged; "
+                 "[letter] after each source above)</summary>"
+                 f"{table(src_rows, left=('id', 'title', 'publisher', 'reliability', 'why', 'url'), links={'title': 'url'})}"
+                 "</details>")
     return "".join(parts)
 
 
