@@ -54,10 +54,39 @@ def test_user_entry_overrides_same_kind(tmp_path, packaged_text):
 
 def test_user_sources_add(tmp_path):
     write(tmp_path, "sources.yaml", "mine:\n  title: T\n  publisher: P\n  url: https://example.org/x\n"
-          "  date: 2020-01-02\n  language: en\n")
+          "  date: 2020-01-02\n  language: en\n  reliability: B\n")
     write(tmp_path, "missiles/TESTM.yaml", GOOD_MISSILE.replace("[skolnik_2001]", "[mine]", 1))
     cat = load_catalog([tmp_path])
     assert cat.sources["mine"].date == "2020-01-02"
+    assert cat.sources["mine"].reliability == "B" and cat.cite("mine") == "mine [B]"
+
+
+SOURCE_HEAD = "mine:\n  title: T\n  publisher: P\n  url: https://example.org/x\n  date: 2020\n  language: en\n"
+
+
+def test_source_without_grade_is_located(tmp_path):
+    err = _err(tmp_path, "sources.yaml", SOURCE_HEAD)
+    assert err.field == "mine.reliability" and err.line == 2 and "required" in str(err)
+
+
+def test_source_grade_outside_admiralty_scale(tmp_path):
+    err = _err(tmp_path, "sources.yaml", SOURCE_HEAD + "  reliability: G\n")
+    assert err.field == "mine.reliability" and err.line == 7
+    assert "'A'" in str(err) and "'F'" in str(err)
+
+
+def test_low_grade_needs_a_reason(tmp_path):
+    err = _err(tmp_path, "sources.yaml", SOURCE_HEAD + "  reliability: D\n")
+    assert err.field == "mine" and "grade_note" in str(err) and "not usually reliable" in str(err)
+    write(tmp_path, "sources.yaml", SOURCE_HEAD + "  reliability: D\n  grade_note: state media\n")
+    assert load_catalog([tmp_path]).sources["mine"].grade == "D (not usually reliable)"
+
+
+def test_isbn_check_digit(tmp_path):
+    err = _err(tmp_path, "sources.yaml", SOURCE_HEAD + "  reliability: A\n  isbn: 0-07-290980-4\n")
+    assert err.field == "mine.isbn" and err.line == 8 and "check digit" in str(err)
+    write(tmp_path, "sources.yaml", SOURCE_HEAD + "  reliability: A\n  isbn: 978-0-07-148547-0\n")
+    assert load_catalog([tmp_path]).sources["mine"].isbn == "978-0-07-148547-0"
 
 
 def test_missing_field(tmp_path):

@@ -181,13 +181,13 @@ def catalog_show(name: Annotated[str, typer.Argument(help="Entry name, e.g. 92N6
     console.print(table)
     used = sorted({sid for fig_path, fig in cat.figures(name) for sid in fig.sources})
     console.print("Sources (reliability on the Admiralty scale: A completely reliable ... E unreliable, "
-                  "F cannot be judged):", markup=False)
+                  "F cannot be judged):", markup=False, soft_wrap=True)
     for sid in used:
         s = cat.sources.get(sid)
         if s is not None:
             book = "".join(f", {v}" for v in (s.edition, f"ISBN {s.isbn}" if s.isbn else None) if v)
             console.print(f"{sid} [{s.grade}]: {s.publisher}, “{s.title}”{book}, {s.date}. {s.url}"
-                          + (f" Grade: {s.grade_note}" if s.grade_note else ""), markup=False)
+                          + (f" Grade: {s.grade_note}" if s.grade_note else ""), markup=False, soft_wrap=True)
 
 
 @app.command()
