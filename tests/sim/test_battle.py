@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 
 from iadsim.api.battle import run_battle
 from iadsim.catalog import load_catalog
+from iadsim.engagement.flyout import flyout_range_m
 from iadsim.errors import ScenarioError
 from iadsim.scenario import parse_scenario
 from iadsim.sim.battle import EVENTS, simulate
@@ -145,6 +146,8 @@ def test_missiles_guided_at_once_cap_the_channels(eight):
 @pytest.mark.parametrize("interval, reload", [(None, None), (3.0, None), (None, 20.0), (2.0, 15.0)])
 def test_magazines_never_negative_and_rounds_conserved(eight, interval, reload):
     s = _variant(eight, interval=interval, reload=reload, salvo=2)
+    if reload is None:  # no reload: nothing in reserve (the catalog's own reload time is not used here)
+        s = dataclasses.replace(s, reserve0=np.zeros_like(s.reserve0))
     res = simulate(s)
     ev, sh = res.events, res.shots
     launched = ev["event"] == EV["launched"]
@@ -215,8 +218,9 @@ def _straight_in(catalog, step: float):
 
 @pytest.mark.parametrize("step", [1.0, 2.5])
 def test_straight_in_threat_killed_at_the_predicted_intercept_time(catalog, step):
-    """Collision condition |p_T(t) − p_L| = v_m (t − t_launch) (Zarchan, ch. 2), solved here by
-    bisection on the sampled route itself; the kill must fall within one step of it."""
+    """Collision condition |p_T(t) − p_L| = r_m(t − t_launch) (Zarchan, ch. 2; r_m the missile's range
+    flown, v_m·t or the boost–coast profile), solved here by bisection on the sampled route itself;
+    the kill must fall within one step of it."""
     s = _straight_in(catalog, step)
     res = simulate(s)
     assert res.status.tolist() == ["killed"]
@@ -226,9 +230,14 @@ def test_straight_in_threat_killed_at_the_predicted_intercept_time(catalog, step
     v_m = s.speed_max_mps[0]
     p_l = s.site_pos_enu_m[0]
 
+    def flown(tof):  # the missile's range after tof seconds: boost–coast where the catalog allows it
+        if s.boost_coast[0]:
+            return float(flyout_range_m(s.profile.take(0), tof))
+        return v_m * tof
+
     def gap(t):
         p = np.array([np.interp(t, s.t_s, s.traj.pos_enu_m[0, :, j]) for j in range(3)])
-        return np.linalg.norm(p - p_l) - v_m * (t - t_launch)
+        return np.linalg.norm(p - p_l) - flown(t - t_launch)
 
     lo, hi = t_launch, t_launch + 200.0
     for _ in range(80):
@@ -291,10 +300,37 @@ def test_tracker_mode_needs_tracking_inputs_located(catalog):
     assert "\n" not in msg
 
 
-def test_missing_figures_are_noted(catalog):
-    s = setup_of(scenario(), catalog)
+def _drop_blocks(text: str, *keys: str) -> str:
+    """A catalog entry's YAML without the given top-level fields (each block up to the next field)."""
+    out, skip = [], False
+    for line in text.splitlines(keepends=True):
+        if line[:1].isalpha():
+            skip = line.split(":", 1)[0] in keys
+        if not skip:
+            out.append(line)
+    return "".join(out)
+
+
+def test_missing_figures_are_noted(tmp_path):
+    from iadsim.catalog import PACKAGED_DIR
+
+    for rel, keys in (("launchers/5P85SE2.yaml", ("reload_s", "launch_interval_s")),
+                      ("missiles/48N6E3.yaml", ("speed_avg_mps", "boost_s"))):
+        (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / rel).write_text(_drop_blocks((PACKAGED_DIR / rel).read_text(encoding="utf-8"), *keys),
+                                    encoding="utf-8")
+    sparse = load_catalog([tmp_path])
+    assert sparse.launcher("5P85SE2").reload_s is None and sparse.missile("48N6E3").speed_avg_mps is None
+    s = setup_of(scenario(), sparse)
     joined = " ".join(s.notes)
     assert "optimistic" in joined and "no public reload time" in joined and "launch interval" in joined
+
+
+def test_catalog_doctrine_figures_reach_the_setup(catalog):
+    s = setup_of(scenario(), catalog)
+    ln = catalog.launcher("5P85SE2")
+    assert np.all(s.reload_s == ln.reload_s.nominal) and np.all(s.launch_interval_s == ln.launch_interval_s.nominal)
+    assert s.boost_coast.all()
 
 
 def test_leak_records_asset_and_time(catalog):
