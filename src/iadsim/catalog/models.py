@@ -370,7 +370,9 @@ class Launcher(_Entry):
     system: Text
     aka: list[Text] = []
     loads: Annotated[list[Load], Field(min_length=1)]
+    #: Time to reload ONE round from the transloader (rounds are reloaded one after another).
     reload_s: PositiveFigure | None = None
+    #: Least time between two launches from this launcher.
     launch_interval_s: PositiveFigure | None = None
 
     def loadouts(self) -> dict[str, list[Load]]:
