@@ -64,3 +64,18 @@ def test_report_sources_table_carries_grades():
         src = cat.sources[sid]
         assert f"({src.date}) [{src.reliability}]" in html, sid
         assert src.grade in html, sid
+
+
+def test_catalog_list_and_sources_show_grades(capsys, monkeypatch):
+    monkeypatch.setattr(cli_main.console, "width", 400)
+    cat = load_catalog()
+    assert main(["catalog", "list", "--kind", "radar"]) == 0
+    out = capsys.readouterr().out
+    row = next(ln for ln in out.splitlines() if "92N6E" in ln)
+    assert re.search(r"A\d+ .*D\d+", row)  # textbooks and state media both behind the 92N6E figures
+    assert main(["catalog", "sources"]) == 0
+    out = capsys.readouterr().out
+    for sid, src in cat.sources.items():
+        line = next(ln for ln in out.splitlines() if f" {sid} " in ln)
+        assert f" {src.reliability} " in line, sid
+    assert "92N6E" in next(ln for ln in out.splitlines() if " baotintuc_2018_08_30 " in ln)

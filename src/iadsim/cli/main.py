@@ -153,10 +153,42 @@ def catalog_list(
     table.add_column("kind")
     table.add_column("name")
     table.add_column("system / description")
+    table.add_column("sources by grade (A-F)")
     for k in (kind,) if kind else kinds:
         for name in cat.names(k):
             e = cat.get(name)
-            table.add_row(k, name, str(getattr(e, "system", None) or getattr(e, "description", "") or ""))
+            table.add_row(k, name, str(getattr(e, "system", None) or getattr(e, "description", "") or ""),
+                          _grade_counts(cat, name))
+    console.print(table)
+
+
+def _grade_counts(cat, name: str) -> str:
+    """``"A2 C1 D4"``: how many distinct sources of each reliability grade an entry's figures cite."""
+    letters = [cat.sources[sid].reliability for sid in {s for _, f in cat.figures(name) for s in f.sources}
+               if sid in cat.sources]
+    return " ".join(f"{g}{letters.count(g)}" for g in "ABCDEF" if g in letters)
+
+
+@catalog_app.command("sources")
+def catalog_sources() -> None:
+    """List every source with its reliability grade (Admiralty scale) and the entries that cite it.
+
+    Example: iadsim catalog sources
+    """
+    from iadsim.catalog import load_catalog
+
+    cat = load_catalog()
+    cited: dict[str, list[str]] = {}
+    for name in cat.names():
+        for sid in sorted({s for _, f in cat.figures(name) for s in f.sources}):
+            cited.setdefault(sid, []).append(name)
+    table = Table(title="Sources, graded on the Admiralty scale (A completely reliable, B usually, C fairly, "
+                        "D not usually reliable, E unreliable, F cannot be judged)")
+    for col in ("id", "grade", "publisher", "date", "why this grade", "cited by"):
+        table.add_column(col, overflow="fold")
+    for sid, src in cat.sources.items():
+        table.add_row(sid, src.reliability, src.publisher, src.date, src.grade_note or "",
+                      ", ".join(cited.get(sid, [])) or "(not cited)")
     console.print(table)
 
 
