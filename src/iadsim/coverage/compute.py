@@ -198,6 +198,19 @@ def _missile_envelope(world: World, site: SiteInstance, ground: np.ndarray, gr_m
     return env, max(m.range_max_m for m in missiles)
 
 
+def m_of_n_pd_threshold(m: int, n: int, p_track: float) -> float:
+    """The single-scan Pd at which P(at least M detections in N independent scans) = ``p_track``:
+    P is increasing in Pd, so "P ≥ p_track" ⇔ "Pd ≥ this" (bisection on binom.sf to 1e-12)."""
+    lo, hi = 0.0, 1.0
+    for _ in range(60):
+        mid = 0.5 * (lo + hi)
+        if binom.sf(m - 1, n, mid) >= p_track:
+            hi = mid
+        else:
+            lo = mid
+    return hi
+
+
 def _site_products(layers: list[RadarLayers], pds: list[np.ndarray], env: np.ndarray | None, valid: np.ndarray,
                    pd_threshold: float, fc_threshold: float, m_of_n: tuple[int, int]) -> ProductSet:
     """Site detection (any radar), track (M of N for some radar) and engagement (site detection ∧
@@ -211,7 +224,7 @@ def _site_products(layers: list[RadarLayers], pds: list[np.ndarray], env: np.nda
         det = pd >= pd_threshold
         radar_det.append(det)
         detection |= det
-        track |= binom.sf(m - 1, n, pd.astype(np.float64)) >= pd_threshold
+        track |= pd >= m_of_n_pd_threshold(m, n, pd_threshold)
     engagement = None
     if env is not None:
         # Fire control needs the engagement radar's own track: its Pd ≥ threshold (which
@@ -304,17 +317,31 @@ def compute_coverage(world: World, progress: Progress | None = None) -> Coverage
     return CoverageResult(world=world, sites=sites, seconds=time.perf_counter() - t0)
 
 
-def sector_reach(mask: np.ndarray, gr_m: np.ndarray, az_rad: np.ndarray, valid: np.ndarray,
-                 sector_rad: float, nominal_m: float,
-                 cell_weight: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
-    """Per azimuth sector: the farthest covered ground range (m), and the covered fraction of the
-    sector's area inside the nominal ring (cells weighted by ``cell_weight``, e.g. cos latitude)."""
+def sector_index(az_rad: np.ndarray, sector_rad: float) -> tuple[np.ndarray, int]:
+    """Each cell's azimuth sector (0 … n−1, clockwise from north) and the number of sectors."""
     n_sec = int(round(2 * math.pi / sector_rad))
-    sec = np.minimum((np.mod(az_rad, 2 * math.pi) / sector_rad).astype(np.int64), n_sec - 1)
+    return np.minimum((np.mod(az_rad, 2 * math.pi) / sector_rad).astype(np.int64), n_sec - 1), n_sec
+
+
+def sector_max_reach(mask: np.ndarray, gr_m: np.ndarray, valid: np.ndarray, sec: np.ndarray,
+                     n_sec: int) -> np.ndarray:
+    """Per sector, the farthest covered ground range (m); ``sec`` from :func:`sector_index`."""
     reach = np.zeros(n_sec)
     sel = mask & valid
     if sel.any():
         np.maximum.at(reach, sec[sel], gr_m[sel])
+    return reach
+
+
+def sector_reach(mask: np.ndarray, gr_m: np.ndarray, az_rad: np.ndarray, valid: np.ndarray,
+                 sector_rad: float, nominal_m: float,
+                 cell_weight: np.ndarray | None = None,
+                 sector: tuple[np.ndarray, int] | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Per azimuth sector: the farthest covered ground range (m), and the covered fraction of the
+    sector's area inside the nominal ring (cells weighted by ``cell_weight``, e.g. cos latitude).
+    ``sector`` may pass a precomputed :func:`sector_index` of ``az_rad``."""
+    sec, n_sec = sector if sector is not None else sector_index(az_rad, sector_rad)
+    reach = sector_max_reach(mask, gr_m, valid, sec, n_sec)
     w = np.ones(gr_m.shape) if cell_weight is None else np.broadcast_to(cell_weight, gr_m.shape)
     inside = valid & (gr_m <= nominal_m)
     total = np.bincount(sec[inside], weights=w[inside], minlength=n_sec)

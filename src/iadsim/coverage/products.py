@@ -33,7 +33,7 @@ import shapely
 from pyproj import CRS, Transformer
 from shapely.geometry import mapping, shape
 
-from iadsim.coverage.compute import CoverageResult, SiteCoverage, sector_reach
+from iadsim.coverage.compute import CoverageResult, SiteCoverage, sector_index, sector_max_reach, sector_reach
 from iadsim.geo.refraction import (
     ground_range_m,
     slant_range_elevation,
@@ -186,12 +186,12 @@ def range_ring_rows(result: CoverageResult, sector_deg: float) -> list[RingRow]:
     sec = math.radians(sector_deg)
     for sc in result.sites:
         weight = _cell_area_km2(sc)
+        sector = sector_index(sc.az_rad, sec)
 
         def reach_of(arr: np.ndarray | None, ci: int, a: int, nominal_m: float) -> np.ndarray | None:
             if arr is None:
                 return None
-            r, _ = sector_reach(arr[ci, a], sc.ground_range_m, sc.az_rad, sc.valid, sec, nominal_m, weight)
-            return r / 1e3
+            return sector_max_reach(arr[ci, a], sc.ground_range_m, sc.valid, *sector) / 1e3
 
         def add(product: str, radar: str, pick, nominal_m: float) -> None:
             arr = pick(None)
@@ -201,7 +201,7 @@ def range_ring_rows(result: CoverageResult, sector_deg: float) -> list[RingRow]:
             for ci, cls in enumerate(sc.classes):
                 for a, alt in enumerate(sc.altitudes_m):
                     reach, frac = sector_reach(arr[ci, a], sc.ground_range_m, sc.az_rad, sc.valid, sec,
-                                               nominal_m, weight)
+                                               nominal_m, weight, sector=sector)
                     rows.append(RingRow(sc.site.name, product, radar, cls, alt, sc.altitude_ref.value,
                                         nominal_m / 1e3, reach / 1e3, frac, pd_threshold=sc.pd_threshold,
                                         reach_low_km=reach_of(low, ci, a, nominal_m),
