@@ -337,11 +337,18 @@ def _missile(catalog: Catalog, name: str) -> MissileInstance:
     )
 
 
-def _sea_rms_height_m(sc: Scenario) -> float:
+def _sea_rms_height_m(sc: Scenario, notes: list[str]) -> float:
+    """σ_h of the sea from ``wave_height_m`` (H1/3) when given, else from ``sea_state``; noted when
+    the surface is water."""
     env = sc.environment
     if env.wave_height_m is not None:
-        return float(rms_wave_height_m(env.wave_height_m))
-    return sea_state_rms_height_m(env.sea_state)
+        sigma, what = float(rms_wave_height_m(env.wave_height_m)), f"significant wave height {env.wave_height_m:g} m"
+    else:
+        sigma, what = sea_state_rms_height_m(env.sea_state), f"sea state {env.sea_state} (WMO code 3700)"
+    if env.surface is Surface.water:
+        notes.append(f"sea reflection at the specular point on the {sc.environment.k_factor:.4g}-earth: {what}, "
+                     f"RMS wave height {sigma:.3g} m (Ament roughness), smooth-sea ρ = −1 (horizontal polarisation)")
+    return sigma
 
 
 def compile_world(loaded: LoadedScenario, catalog: Catalog | None = None) -> World:
@@ -407,7 +414,7 @@ def compile_world(loaded: LoadedScenario, catalog: Catalog | None = None) -> Wor
         loaded=loaded, catalog=catalog, frame=frame, k_factor=k, dem=dem,  # type: ignore[arg-type]
         dem_is_generated=generated, surface_is_water=sc.environment.surface is Surface.water,
         sites=sites, radars=radars, launchers=launchers, notes=notes,
-        sea_rms_height_m=_sea_rms_height_m(sc),
+        sea_rms_height_m=_sea_rms_height_m(sc, notes),
     )
     if dem is None:
         # Smooth earth: a flat grid covering every site's reach plus the spread of the sites.
