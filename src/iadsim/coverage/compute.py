@@ -7,8 +7,9 @@ layer then follows by comparison. In each layer and cell:
 * geometry on the effective (k·R) earth gives slant range and elevation
   (:func:`iadsim.geo.refraction.slant_range_elevation`);
 * SNR = K·σ·F⁴/R⁴ with K calibrated from the radar's published detection claim and σ the
-  class's RCS in the radar's band (:mod:`iadsim.sensors.radar_equation`); F is the two-ray
-  sea-surface propagation factor where the scenario's surface is water, else 1;
+  class's RCS in the radar's band (:mod:`iadsim.sensors.radar_equation`); F⁴ is the
+  sea-reflection factor where the specular point lies on sea, averaged over the lobes a cell
+  spans (:meth:`iadsim.world.World.sea_factor4_xy`), else 1;
 * Pd from the exact detection statistics for the radar's Swerling case, Pfa and pulses
   (:class:`iadsim.sensors.detection.PdTable`), zero outside line of sight, sector,
   elevation limits and instrumented range.
@@ -23,6 +24,11 @@ Products (documented in ``docs``, shown in the report):
   inside the kinematic envelope of a missile the site's launchers carry (ground range from
   the site in [min, max], height above ground ≥ the missile's minimum, altitude above MSL ≤
   its ceiling).
+
+Spreads: because terrain masking and propagation do not depend on RCS or K, the catalog's low
+and high case (the class's RCS low/high in the radar's band × the radar constant from the
+reference range's low/high) rescales each radar's SNR grid instead of recomputing geometry
+(``SiteCoverage.cases``); a third case applies the fire-control Pd 0.9.
 """
 
 from __future__ import annotations
@@ -54,6 +60,28 @@ class RadarLayers:
     pd: np.ndarray  # float32
     geometric: np.ndarray  # bool: LOS ∧ sector ∧ elevation limits ∧ instrumented range (per altitude)
     lowest_visible_height_m: np.ndarray  # (rows, cols)
+    #: SNR (linear, float32) at the nominal RCS and radar constant; 0 where not geometric
+    snr: np.ndarray | None = None
+    #: (classes,) SNR multipliers for the catalog's low and high case: RCS low/high in the
+    #: radar's band × radar constant from the reference range's low/high
+    snr_scale_low: np.ndarray | None = None
+    snr_scale_high: np.ndarray | None = None
+
+
+@dataclass
+class ProductSet:
+    """Detection (per radar and per site), track and engagement masks (classes, altitudes, rows,
+    cols) for one case: the catalog's low or high figures, or the fire-control Pd threshold."""
+
+    radar_detection: list[np.ndarray]
+    detection: np.ndarray
+    track: np.ndarray
+    engagement: np.ndarray | None
+    pd_threshold: float
+
+
+#: Pd an engagement radar must reach for the "fire control" case of the range-ring table
+FIRE_CONTROL_PD = 0.9
 
 
 @dataclass
@@ -78,6 +106,9 @@ class SiteCoverage:
     nominal_engagement_m: float | None
     notes: list[str] = field(default_factory=list)
     seconds: float = 0.0
+    #: "low" / "high" (catalog spread of RCS and radar constant, at pd_threshold) and
+    #: "fire_control" (nominal figures, engagement radar at FIRE_CONTROL_PD, others at Pd 0.9 too)
+    cases: dict[str, ProductSet] = field(default_factory=dict)
 
     def products(self) -> dict[str, np.ndarray]:
         out = {"detection": self.detection, "track": self.track}
@@ -112,8 +143,11 @@ def radar_layers(world: World, radar: RadarInstance, dem: Dem, gr_m: np.ndarray,
     table = world.pd_table(radar)
     n_c, n_a = len(classes), len(altitudes_m)
     pd = np.zeros((n_c, n_a) + ground.shape, dtype=np.float32)
+    snr_all = np.zeros((n_c, n_a) + ground.shape, dtype=np.float32)
     geometric = np.zeros((n_a,) + ground.shape, dtype=bool)
     rcs = [world.rcs_m2(c, radar.band) for c in classes]
+    cell_x, cell_y = dem.xy(*np.indices(ground.shape))
+    cell_m = float(np.mean(dem.cell_size_m()))
     for a, alt in enumerate(altitudes_m):
         h_agl, h_msl = _heights(ground, float(alt), ref)
         slant_m, el_rad = slant_range_elevation(gr_m, radar.antenna_alt_msl_m, h_msl, world.k_factor)
@@ -122,14 +156,32 @@ def radar_layers(world: World, radar: RadarInstance, dem: Dem, gr_m: np.ndarray,
         geometric[a] = ok
         if not ok.any():
             continue
-        f4 = world.sea_factor4(radar, ground, gr_m, h_msl)
-        f4_ok = f4[ok] if isinstance(f4, np.ndarray) else f4
+        f4_ok = world.sea_factor4_xy(radar, cell_x[ok], cell_y[ok], gr_m[ok], h_msl[ok], cell_m)
         r_ok = np.maximum(slant_m[ok], 1.0)
         for c in range(n_c):
             snr = snr_from_constant(radar.radar_constant_m2, r_ok, rcs[c], 1.0) * f4_ok
-            layer = pd[c, a]
-            layer[ok] = table(snr)
-    return RadarLayers(radar=radar, pd=pd, geometric=geometric, lowest_visible_height_m=lvh)
+            snr_all[c, a][ok] = snr
+            pd[c, a][ok] = table(snr)
+    k_lo, k_hi = radar.radar_constant_spread_m2()
+    spread = np.array([world.rcs_spread_m2(c, radar.band) for c in classes], dtype=np.float64).reshape(n_c, 2)
+    nom = np.asarray(rcs, dtype=np.float64)
+    return RadarLayers(radar=radar, pd=pd, geometric=geometric, lowest_visible_height_m=lvh, snr=snr_all,
+                       snr_scale_low=spread[:, 0] / nom * (k_lo / radar.radar_constant_m2),
+                       snr_scale_high=spread[:, 1] / nom * (k_hi / radar.radar_constant_m2))
+
+
+def radar_pd_scaled(world: World, rl: RadarLayers, scale: np.ndarray) -> np.ndarray:
+    """The radar's Pd with its SNR multiplied per class by ``scale`` (terrain masking and
+    propagation do not depend on RCS or K, so the geometry is reused)."""
+    if rl.snr is None:
+        raise ValueError("radar_pd_scaled needs RadarLayers.snr")
+    table = world.pd_table(rl.radar)
+    geo = np.broadcast_to(rl.geometric[None], rl.snr.shape)
+    out = np.zeros(rl.snr.shape, dtype=np.float32)
+    for c in range(rl.snr.shape[0]):
+        sel = geo[c]
+        out[c][sel] = table(rl.snr[c][sel].astype(np.float64) * float(scale[c]))
+    return out
 
 
 def _missile_envelope(world: World, site: SiteInstance, ground: np.ndarray, gr_m: np.ndarray,
@@ -146,6 +198,62 @@ def _missile_envelope(world: World, site: SiteInstance, ground: np.ndarray, gr_m
     return env, max(m.range_max_m for m in missiles)
 
 
+def m_of_n_pd_threshold(m: int, n: int, p_track: float) -> float:
+    """The single-scan Pd at which P(at least M detections in N independent scans) = ``p_track``:
+    P is increasing in Pd, so "P ≥ p_track" ⇔ "Pd ≥ this" (bisection on binom.sf to 1e-12)."""
+    lo, hi = 0.0, 1.0
+    for _ in range(60):
+        mid = 0.5 * (lo + hi)
+        if binom.sf(m - 1, n, mid) >= p_track:
+            hi = mid
+        else:
+            lo = mid
+    return hi
+
+
+def _site_products(layers: list[RadarLayers], pds: list[np.ndarray], env: np.ndarray | None, valid: np.ndarray,
+                   pd_threshold: float, fc_threshold: float, m_of_n: tuple[int, int]) -> ProductSet:
+    """Site detection (any radar), track (M of N for some radar) and engagement (site detection ∧
+    an engagement radar at ``fc_threshold`` ∧ missile envelope) from each radar's Pd."""
+    m, n = m_of_n
+    shape = pds[0].shape if pds else (0,)
+    detection = np.zeros(shape, dtype=bool)
+    track = np.zeros(shape, dtype=bool)
+    radar_det = []
+    for pd in pds:
+        det = pd >= pd_threshold
+        radar_det.append(det)
+        detection |= det
+        track |= pd >= m_of_n_pd_threshold(m, n, pd_threshold)
+    engagement = None
+    if env is not None:
+        # Fire control needs the engagement radar's own track: its Pd ≥ threshold (which
+        # implies its line of sight, sector, elevation and range) — a stricter reading than
+        # "line of sight" alone, because the 48N6-family is guided through that radar.
+        eng_det = np.zeros(shape, dtype=bool)
+        for rl, pd in zip(layers, pds):
+            if rl.radar.role == "engagement":
+                eng_det |= pd >= fc_threshold
+        engagement = detection & eng_det & env[None, ...]
+    for arr in [detection, track] + ([engagement] if engagement is not None else []):
+        arr &= valid
+    return ProductSet(radar_detection=radar_det, detection=detection, track=track, engagement=engagement,
+                      pd_threshold=pd_threshold)
+
+
+def _spread_cases(world: World, layers: list[RadarLayers], env: np.ndarray | None, valid: np.ndarray,
+                  pd_threshold: float, m_of_n: tuple[int, int]) -> dict[str, ProductSet]:
+    """The catalog's low and high case (scaled SNR), and the fire-control case at Pd 0.9."""
+    cases = {}
+    for name in ("low", "high"):
+        pds = [radar_pd_scaled(world, rl, rl.snr_scale_low if name == "low" else rl.snr_scale_high)
+               for rl in layers]
+        cases[name] = _site_products(layers, pds, env, valid, pd_threshold, pd_threshold, m_of_n)
+    fc = max(FIRE_CONTROL_PD, pd_threshold)
+    cases["fire_control"] = _site_products(layers, [rl.pd for rl in layers], env, valid, fc, fc, m_of_n)
+    return cases
+
+
 def site_coverage(world: World, site: SiteInstance, classes: Sequence[str], altitudes_m: Sequence[float],
                   ref: AltRef, pd_threshold: float, m_of_n: tuple[int, int],
                   progress: Progress | None = None) -> SiteCoverage:
@@ -156,12 +264,9 @@ def site_coverage(world: World, site: SiteInstance, classes: Sequence[str], alti
     valid = gr_m <= radius
     ground = np.asarray(dem.height_m, dtype=np.float64)
     shape = (len(classes), len(altitudes_m)) + ground.shape
-    detection = np.zeros(shape, dtype=bool)
     pd_max = np.zeros(shape, dtype=np.float32)
-    track = np.zeros(shape, dtype=bool)
     notes: list[str] = []
     layers: list[RadarLayers] = []
-    m, n = m_of_n
     for ri in site.radars:
         radar = world.radars[ri]
         if progress:
@@ -169,35 +274,31 @@ def site_coverage(world: World, site: SiteInstance, classes: Sequence[str], alti
         rl = radar_layers(world, radar, dem, gr_m, az_rad, classes, altitudes_m, ref)
         layers.append(rl)
         np.maximum(pd_max, rl.pd, out=pd_max)
-        detection |= rl.pd >= pd_threshold
-        p_track = binom.sf(m - 1, n, rl.pd.astype(np.float64))
-        track |= p_track >= pd_threshold
         if progress:
             progress(f"{site.name}: {radar.equipment} done", 1.0)
-    engagement = None
     env, nominal_eng = _missile_envelope(world, site, ground, gr_m, altitudes_m, ref)
+    use_env: np.ndarray | None = None
     if site.launchers:
-        eng_radars = [rl for rl in layers if rl.radar.role == "engagement"]
-        if not eng_radars:
-            notes.append(f"site {site.name!r} has launchers but no engagement radar: no engagement envelope")
-            engagement = np.zeros(shape, dtype=bool)
+        if any(rl.radar.role == "engagement" for rl in layers):
+            use_env = env
         else:
-            # Fire control needs the engagement radar's own track: its Pd ≥ threshold (which
-            # implies its line of sight, sector, elevation and range) — a stricter reading than
-            # "line of sight" alone, because the 48N6-family is guided through that radar.
-            eng_det = np.zeros(shape, dtype=bool)
-            for rl in eng_radars:
-                eng_det |= rl.pd >= pd_threshold
-            engagement = detection & eng_det & env[None, ...]
-    for arr in (detection, track) + ((engagement,) if engagement is not None else ()):
-        arr &= valid
+            notes.append(f"site {site.name!r} has launchers but no engagement radar: no engagement envelope")
+            use_env = np.zeros_like(env)
+    nominal = _site_products(layers, [rl.pd for rl in layers], use_env, valid, pd_threshold, pd_threshold,
+                             m_of_n)
+    if not layers:
+        nominal.detection = np.zeros(shape, dtype=bool)
+        nominal.track = np.zeros(shape, dtype=bool)
+        if use_env is not None:
+            nominal.engagement = np.zeros(shape, dtype=bool)
+    cases = _spread_cases(world, layers, use_env, valid, pd_threshold, m_of_n) if layers else {}
     nominal_det = max((world.radars[ri].reference_range_m for ri in site.radars), default=0.0)
     return SiteCoverage(
         site=site, dem=dem, classes=list(classes), altitudes_m=[float(a) for a in altitudes_m],
         altitude_ref=ref, pd_threshold=pd_threshold, ground_range_m=gr_m, az_rad=az_rad, valid=valid,
-        radars=layers, detection=detection, pd_max=pd_max, track=track, engagement=engagement,
-        nominal_detection_m=nominal_det, nominal_engagement_m=nominal_eng, notes=notes,
-        seconds=time.perf_counter() - t0,
+        radars=layers, detection=nominal.detection, pd_max=pd_max, track=nominal.track,
+        engagement=nominal.engagement, nominal_detection_m=nominal_det, nominal_engagement_m=nominal_eng,
+        notes=notes, seconds=time.perf_counter() - t0, cases=cases,
     )
 
 
@@ -216,17 +317,31 @@ def compute_coverage(world: World, progress: Progress | None = None) -> Coverage
     return CoverageResult(world=world, sites=sites, seconds=time.perf_counter() - t0)
 
 
-def sector_reach(mask: np.ndarray, gr_m: np.ndarray, az_rad: np.ndarray, valid: np.ndarray,
-                 sector_rad: float, nominal_m: float,
-                 cell_weight: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
-    """Per azimuth sector: the farthest covered ground range (m), and the covered fraction of the
-    sector's area inside the nominal ring (cells weighted by ``cell_weight``, e.g. cos latitude)."""
+def sector_index(az_rad: np.ndarray, sector_rad: float) -> tuple[np.ndarray, int]:
+    """Each cell's azimuth sector (0 … n−1, clockwise from north) and the number of sectors."""
     n_sec = int(round(2 * math.pi / sector_rad))
-    sec = np.minimum((np.mod(az_rad, 2 * math.pi) / sector_rad).astype(np.int64), n_sec - 1)
+    return np.minimum((np.mod(az_rad, 2 * math.pi) / sector_rad).astype(np.int64), n_sec - 1), n_sec
+
+
+def sector_max_reach(mask: np.ndarray, gr_m: np.ndarray, valid: np.ndarray, sec: np.ndarray,
+                     n_sec: int) -> np.ndarray:
+    """Per sector, the farthest covered ground range (m); ``sec`` from :func:`sector_index`."""
     reach = np.zeros(n_sec)
     sel = mask & valid
     if sel.any():
         np.maximum.at(reach, sec[sel], gr_m[sel])
+    return reach
+
+
+def sector_reach(mask: np.ndarray, gr_m: np.ndarray, az_rad: np.ndarray, valid: np.ndarray,
+                 sector_rad: float, nominal_m: float,
+                 cell_weight: np.ndarray | None = None,
+                 sector: tuple[np.ndarray, int] | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Per azimuth sector: the farthest covered ground range (m), and the covered fraction of the
+    sector's area inside the nominal ring (cells weighted by ``cell_weight``, e.g. cos latitude).
+    ``sector`` may pass a precomputed :func:`sector_index` of ``az_rad``."""
+    sec, n_sec = sector if sector is not None else sector_index(az_rad, sector_rad)
+    reach = sector_max_reach(mask, gr_m, valid, sec, n_sec)
     w = np.ones(gr_m.shape) if cell_weight is None else np.broadcast_to(cell_weight, gr_m.shape)
     inside = valid & (gr_m <= nominal_m)
     total = np.bincount(sec[inside], weights=w[inside], minlength=n_sec)

@@ -10,7 +10,10 @@ Files (under the output directory):
   site × class × altitude, with the covered area in km².
 * ``maps/<site>_<class>.png`` — detection and engagement per altitude on the terrain.
 * ``vcd/<site>_<radar>.png`` — range–height diagram on the 4/3 earth, per class.
-* ``range_ring_vs_physics.csv`` (one row per sector) and ``range_ring_summary.csv``.
+* ``range_ring_vs_physics.csv`` (one row per sector) and ``range_ring_summary.csv``: the reach
+  at the scenario's Pd threshold (named in the table), its low–high spread from the catalog
+  (RCS low/high in the radar's band × radar constant from the reference range's low/high), and
+  the reach at the fire-control Pd 0.9.
 """
 
 from __future__ import annotations
@@ -30,7 +33,7 @@ import shapely
 from pyproj import CRS, Transformer
 from shapely.geometry import mapping, shape
 
-from iadsim.coverage.compute import CoverageResult, SiteCoverage, sector_reach
+from iadsim.coverage.compute import CoverageResult, SiteCoverage, sector_index, sector_max_reach, sector_reach
 from iadsim.geo.refraction import (
     ground_range_m,
     slant_range_elevation,
@@ -146,6 +149,17 @@ class RingRow:
     nominal_km: float
     reach_km: np.ndarray  # per sector
     area_fraction: np.ndarray  # per sector
+    pd_threshold: float = 0.5
+    #: per sector: reach with the catalog's low / high RCS and radar constant (None: not computed)
+    reach_low_km: np.ndarray | None = None
+    reach_high_km: np.ndarray | None = None
+    #: per sector: reach at the fire-control Pd (0.9), nominal figures
+    reach_fc_km: np.ndarray | None = None
+    fc_pd: float = 0.9
+
+    @staticmethod
+    def _med(r: np.ndarray | None) -> float | None:
+        return None if r is None else round(float(np.median(r)), 1)
 
     @property
     def summary(self) -> dict:
@@ -157,28 +171,51 @@ class RingRow:
             "reach_min_km": round(float(r.min()), 1), "reach_median_km": round(float(np.median(r)), 1),
             "reach_max_km": round(float(r.max()), 1),
             "area_within_ring_pct": round(100.0 * float(np.mean(self.area_fraction)), 1),
+            "pd_threshold": self.pd_threshold,
+            "reach_median_low_km": self._med(self.reach_low_km),
+            "reach_median_high_km": self._med(self.reach_high_km),
+            "fire_control_pd": self.fc_pd,
+            "reach_median_fire_control_km": self._med(self.reach_fc_km),
         }
 
 
 def range_ring_rows(result: CoverageResult, sector_deg: float) -> list[RingRow]:
+    """One row per site × product × radar × class × altitude: the farthest covered ground range
+    per sector, nominal, with the catalog's low/high case and at the fire-control Pd."""
     rows: list[RingRow] = []
     sec = math.radians(sector_deg)
     for sc in result.sites:
         weight = _cell_area_km2(sc)
+        sector = sector_index(sc.az_rad, sec)
 
-        def add(product: str, radar: str, arr: np.ndarray, nominal_m: float) -> None:
+        def reach_of(arr: np.ndarray | None, ci: int, a: int, nominal_m: float) -> np.ndarray | None:
+            if arr is None:
+                return None
+            return sector_max_reach(arr[ci, a], sc.ground_range_m, sc.valid, *sector) / 1e3
+
+        def add(product: str, radar: str, pick, nominal_m: float) -> None:
+            arr = pick(None)
+            low, high, fc = (pick(sc.cases.get(k)) if k in sc.cases else None
+                             for k in ("low", "high", "fire_control"))
+            fc_pd = sc.cases["fire_control"].pd_threshold if "fire_control" in sc.cases else sc.pd_threshold
             for ci, cls in enumerate(sc.classes):
                 for a, alt in enumerate(sc.altitudes_m):
                     reach, frac = sector_reach(arr[ci, a], sc.ground_range_m, sc.az_rad, sc.valid, sec,
-                                               nominal_m, weight)
+                                               nominal_m, weight, sector=sector)
                     rows.append(RingRow(sc.site.name, product, radar, cls, alt, sc.altitude_ref.value,
-                                        nominal_m / 1e3, reach / 1e3, frac))
+                                        nominal_m / 1e3, reach / 1e3, frac, pd_threshold=sc.pd_threshold,
+                                        reach_low_km=reach_of(low, ci, a, nominal_m),
+                                        reach_high_km=reach_of(high, ci, a, nominal_m),
+                                        reach_fc_km=reach_of(fc, ci, a, nominal_m), fc_pd=fc_pd))
 
-        for rl in sc.radars:
-            add("detection", rl.radar.equipment, rl.pd >= sc.pd_threshold, rl.radar.reference_range_m)
-        add("track", "site", sc.track, sc.nominal_detection_m)
+        for i, rl in enumerate(sc.radars):
+            add("detection", rl.radar.equipment,
+                lambda case, i=i, rl=rl: (rl.pd >= sc.pd_threshold) if case is None else case.radar_detection[i],
+                rl.radar.reference_range_m)
+        add("track", "site", lambda case: sc.track if case is None else case.track, sc.nominal_detection_m)
         if sc.engagement is not None and sc.nominal_engagement_m:
-            add("engagement", "site", sc.engagement, sc.nominal_engagement_m)
+            add("engagement", "site", lambda case: sc.engagement if case is None else case.engagement,
+                sc.nominal_engagement_m)
     return rows
 
 
@@ -187,12 +224,18 @@ def write_range_ring_tables(rows: list[RingRow], out_dir: Path, sector_deg: floa
     with per_sector.open("w", newline="") as f:
         w = csv.writer(f)
         w.writerow(["site", "product", "radar", "threat_class", "altitude_m", "altitude_ref", "sector_from_deg",
-                    "sector_to_deg", "nominal_km", "reach_km", "area_within_ring_pct"])
+                    "sector_to_deg", "nominal_km", "reach_km", "area_within_ring_pct", "pd_threshold",
+                    "reach_low_km", "reach_high_km", "fire_control_pd", "reach_fire_control_km"])
+
+        def at(arr: np.ndarray | None, i: int) -> float | str:
+            return "" if arr is None else round(float(arr[i]), 1)
+
         for r in rows:
             for i, (reach, frac) in enumerate(zip(r.reach_km, r.area_fraction)):
                 w.writerow([r.site, r.product, r.radar, r.threat_class, r.altitude_m, r.altitude_ref,
                             round(i * sector_deg, 3), round((i + 1) * sector_deg, 3), round(r.nominal_km, 1),
-                            round(float(reach), 1), round(100 * float(frac), 1)])
+                            round(float(reach), 1), round(100 * float(frac), 1), r.pd_threshold,
+                            at(r.reach_low_km, i), at(r.reach_high_km, i), r.fc_pd, at(r.reach_fc_km, i)])
     summary = out_dir / "range_ring_summary.csv"
     with summary.open("w", newline="") as f:
         keys = list(rows[0].summary) if rows else ["site"]

@@ -21,8 +21,16 @@ line of sight over the terrain with k-factor refraction, elevation limits, secto
 <li><b>Engagement</b>: detected by the site ∧ detected (Pd ≥ threshold, so also in line of sight, sector and
 range) by an engagement radar of the site, whose track fire control needs ∧ inside the kinematic envelope
 (range, minimum height, ceiling) of a missile its launchers carry.</li>
+<li><b>Sea reflection</b>: where the surface is water, the direct and sea-reflected rays interfere: the
+specular point on the 4/3 earth for the antenna's and target's heights (Kerr 1951; Blake 1986, ch. 6), the
+surface tested at that point (no reflection off land), the divergence factor, Ament's roughness factor for
+the scenario's sea state (Douglas/WMO 0–9, σ<sub>h</sub> = H<sub>1/3</sub>/4), and F⁴ averaged over the
+lobes a map cell spans.</li>
 <li><b>Range ring vs physics</b>: for each sector, the farthest covered ground range beside the nominal
-(catalog) range, and the share of the nominal disc's area that is actually covered.</li>
+(catalog) range, and the share of the nominal disc's area that is actually covered. Each reach is given at
+the scenario's Pd threshold with its spread in brackets: the catalog's low and high RCS of the class in the
+radar's band and the radar constant from the low and high published reference range (SNR rescaled; terrain
+and propagation unchanged). Engagement is also given at the fire-control Pd 0.9.</li>
 </ul>
 """
 
@@ -66,19 +74,40 @@ def _provenance(result: CoverageResult) -> str:
     return "".join(parts)
 
 
+def _km(v: np.ndarray | None) -> str:
+    return "–" if v is None else f"{float(np.median(v)):.0f}"
+
+
+def _spread_cell(r: RingRow) -> str:
+    """Median sector reach with the catalog's low–high spread: "78 (52–110)"."""
+    if r.reach_low_km is None or r.reach_high_km is None:
+        return _km(r.reach_km)
+    return f"{_km(r.reach_km)} ({_km(r.reach_low_km)}–{_km(r.reach_high_km)})"
+
+
 def pivot_rows(rows: list[RingRow]) -> list[dict[str, Any]]:
-    """One row per site × product × radar × class, one column per altitude: median sector reach (km)."""
+    """One row per site × product × radar × class, one column per altitude: median sector reach (km)
+    with its low–high spread from the catalog, at the named Pd threshold; for engagement, a second
+    row at the fire-control Pd (0.9)."""
     out: dict[tuple, dict[str, Any]] = {}
     for r in rows:
-        key = (r.site, r.product, r.radar, r.threat_class)
+        key = (r.site, r.product, r.radar, r.threat_class, "nominal")
         row = out.setdefault(key, {"site": r.site, "product": r.product, "radar": r.radar,
-                                   "threat class": r.threat_class, "nominal km": round(r.nominal_km)})
-        row[f"{r.altitude_m:g} m {r.altitude_ref.upper()}"] = round(float(np.median(r.reach_km)))
+                                   "threat class": r.threat_class, "Pd ≥": f"{r.pd_threshold:g}",
+                                   "nominal km": round(r.nominal_km)})
+        row[f"{r.altitude_m:g} m {r.altitude_ref.upper()}"] = _spread_cell(r)
+        if r.product == "engagement" and r.reach_fc_km is not None:
+            key = (r.site, r.product, r.radar, r.threat_class, "fc")
+            row = out.setdefault(key, {"site": r.site, "product": "engagement (fire control)", "radar": r.radar,
+                                       "threat class": r.threat_class, "Pd ≥": f"{r.fc_pd:g}",
+                                       "nominal km": round(r.nominal_km)})
+            row[f"{r.altitude_m:g} m {r.altitude_ref.upper()}"] = _km(r.reach_fc_km)
     return list(out.values())
 
 
 def headlines(rows: list[RingRow]) -> list[str]:
-    """Plain-language findings: the lowest and highest layer of each class's engagement (or track) reach."""
+    """Plain-language findings: the lowest and highest layer of each class's engagement (or track) reach,
+    with the catalog's low–high spread and the Pd threshold."""
     lines = []
     for product in ("engagement", "track"):
         sel = [r for r in rows if r.product == product]
@@ -88,11 +117,14 @@ def headlines(rows: list[RingRow]) -> list[str]:
             for cls in dict.fromkeys(r.threat_class for r in sel if r.site == site):
                 layers = sorted((r for r in sel if r.site == site and r.threat_class == cls), key=lambda r: r.altitude_m)
                 lo, hi = layers[0], layers[-1]
+                fc = (f"; at the fire-control Pd {hi.fc_pd:g}, {_km(hi.reach_fc_km)} km at {hi.altitude_m:g} m"
+                      if product == "engagement" and hi.reach_fc_km is not None else "")
                 lines.append(
-                    f"{site}, {product} of a {cls.replace('_', ' ')}: median reach {np.median(lo.reach_km):.0f} km at "
-                    f"{lo.altitude_m:g} m {lo.altitude_ref.upper()} and {np.median(hi.reach_km):.0f} km at "
-                    f"{hi.altitude_m:g} m, against a nominal {lo.nominal_km:.0f} km ring "
-                    f"({np.mean(lo.area_fraction) * 100:.0f} % and {np.mean(hi.area_fraction) * 100:.0f} % of its area)."
+                    f"{site}, {product} of a {cls.replace('_', ' ')} (Pd ≥ {lo.pd_threshold:g}): median reach "
+                    f"{_spread_cell(lo)} km at {lo.altitude_m:g} m {lo.altitude_ref.upper()} and {_spread_cell(hi)} km "
+                    f"at {hi.altitude_m:g} m (catalog low–high in brackets), against a nominal {lo.nominal_km:.0f} km "
+                    f"ring ({np.mean(lo.area_fraction) * 100:.0f} % and {np.mean(hi.area_fraction) * 100:.0f} % of its "
+                    f"area){fc}."
                 )
         break
     return lines
@@ -112,9 +144,10 @@ def coverage_sections(result: CoverageResult, rows: list[RingRow], figures: dict
     summary = [r.summary for r in rows]
     out.append("<h2>Range ring vs physics</h2>"
                "<ul>" + "".join(f"<li>{esc(h)}</li>" for h in headlines(rows)) + "</ul>"
-               f"<p>Median over {cs.sector_deg:g}° sectors of the farthest ground range covered (km), per altitude "
-               "layer, beside the nominal range the public debate uses (the radar's published detection claim, or "
-               "the longest missile range).</p>"
+               f"<p>Median over {cs.sector_deg:g}° sectors of the farthest ground range covered (km) at Pd ≥ "
+               f"{cs.pd_threshold:g}, per altitude layer, with the catalog's low–high spread in brackets, beside the "
+               "nominal range the public debate uses (the radar's published detection claim, or the longest missile "
+               "range). The engagement (fire control) row requires the engagement radar's Pd ≥ 0.9.</p>"
                + table(pivot_rows(rows), left=("site", "product", "radar", "threat class"))
                + "<details><summary>Per layer: minimum, median and maximum sector reach, and the share of the "
                "nominal disc covered</summary>"

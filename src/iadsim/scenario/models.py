@@ -203,6 +203,13 @@ class Environment(_Model):
     surface: Surface = Field(default=Surface.land,
                              description="land or water: the surface where the DEM has no data or ends.")
     clutter: Clutter = Field(default_factory=Clutter)
+    sea_state: Annotated[int, Field(strict=True, ge=0, le=9)] = Field(
+        default=3,
+        description="Douglas / WMO sea state 0-9 of the sea surface (3 = slight, 0.5-1.25 m waves, the "
+                    "default); sets the RMS wave height of the sea-roughness reflection factor.")
+    wave_height_m: Finite | None = Field(
+        default=None, ge=0.0, le=30.0,
+        description="Significant wave height H1/3 of the sea, metres (0-30); overrides sea_state when given.")
 
 
 class Run(_Model):

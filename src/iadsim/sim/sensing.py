@@ -9,7 +9,8 @@ instead of on a grid, all arrays (threats × times) per radar:
 * ground range and azimuth on the ellipsoid (geodesic), slant range and elevation on the
   effective k·R earth (:func:`iadsim.geo.refraction.slant_range_elevation`);
 * SNR = K·σ·F⁴/R⁴ with the radar's calibrated constant and the threat's RCS in the radar's
-  band (or its scenario override), the two-ray sea factor F over water;
+  band (or its scenario override), F⁴ the sea-reflection factor where the specular point is on
+  sea (:meth:`iadsim.world.World.sea_factor4`, the same function as the coverage maps);
 * Pd from the radar's exact detection statistics, zero where not visible.
 
 The geometric range, azimuth and elevation measured by the radar are those of the straight
@@ -70,7 +71,7 @@ def radar_view(world: World, radar: RadarInstance, traj: Trajectories) -> RadarV
         for i, c in enumerate(traj.threat_class)
     ], dtype=float).reshape(-1, 1)
     snr = snr_from_constant(radar.radar_constant_m2, np.maximum(slant, 1.0), rcs)
-    snr = snr * world.sea_factor4(radar, traj.alt_msl_m - traj.height_agl_m, gr, traj.alt_msl_m)
+    snr = snr * world.sea_factor4(radar, traj.lat_rad, traj.lon_rad, gr, traj.alt_msl_m)
     pd = np.where(visible, world.pd_table(radar)(snr), 0.0)
     return RadarView(radar=radar, antenna_enu_m=ant, visible=visible, pd=pd,
                      snr_db=np.asarray(linear_to_db(snr), dtype=float), range_m=np.asarray(rng, dtype=float).reshape(shape),

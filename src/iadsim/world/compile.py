@@ -21,7 +21,13 @@ from iadsim.errors import ScenarioError
 from iadsim.io import format_path
 from iadsim.scenario import LoadedScenario, Surface
 from iadsim.sensors.detection import PdTable, required_snr_db
-from iadsim.sensors.propagation import two_ray_propagation_factor
+from iadsim.geo.refraction import effective_earth_radius_m
+from iadsim.sensors.propagation import (
+    rms_wave_height_m,
+    sea_reflection_factor4,
+    sea_state_rms_height_m,
+    specular_point_m,
+)
 from iadsim.sensors.radar_equation import radar_constant_from_reference, wavelength_m
 from iadsim.sensors.terrain import lowest_visible_height
 
@@ -65,6 +71,17 @@ class RadarInstance:
     sector_width_rad: float | None
     reference_range_m: float
     reference_rcs_m2: float
+    #: the published reference range's low/high (catalog spread); K scales as range⁴
+    reference_range_low_m: float | None = None
+    reference_range_high_m: float | None = None
+
+    def radar_constant_spread_m2(self) -> tuple[float, float]:
+        """(low, high) radar constant from the reference range's low/high: K ∝ R_ref⁴ at the same
+        reference SNR and RCS (:func:`~iadsim.sensors.radar_equation.radar_constant_from_reference`)."""
+        lo = self.reference_range_low_m or self.reference_range_m
+        hi = self.reference_range_high_m or self.reference_range_m
+        return (self.radar_constant_m2 * (lo / self.reference_range_m) ** 4,
+                self.radar_constant_m2 * (hi / self.reference_range_m) ** 4)
 
     @property
     def antenna_alt_msl_m(self) -> float:
@@ -149,6 +166,8 @@ class World:
     radars: list[RadarInstance]
     launchers: list[LauncherGroup]
     notes: list[str] = field(default_factory=list)
+    #: RMS sea-surface height σ_h (m) from the scenario's sea state or wave height
+    sea_rms_height_m: float = 0.0
 
     @property
     def scenario(self) -> Scenario:
@@ -165,6 +184,15 @@ class World:
             raise KeyError(f"threat class {threat_class!r} has no RCS for band {band}")
         return nominal(fig)
 
+    def rcs_spread_m2(self, threat_class: str, band: str) -> tuple[float, float]:
+        """(low, high) RCS of a threat class in a radar band from the catalog's spread (m²)."""
+        spec = self.catalog.threat(threat_class)
+        table = spec.rcs_m2
+        fig = table.get(band) if isinstance(table, dict) else getattr(table, band, None)
+        if fig is None:
+            raise KeyError(f"threat class {threat_class!r} has no RCS for band {band}")
+        return float(getattr(fig, "low", nominal(fig))), float(getattr(fig, "high", nominal(fig)))
+
     def pd_table(self, radar: RadarInstance) -> PdTable:
         key = (radar.pfa, radar.n_pulses, radar.swerling)
         cache = self.__dict__.setdefault("_pd_tables", {})
@@ -172,18 +200,52 @@ class World:
             cache[key] = PdTable(pfa=radar.pfa, n_pulses=radar.n_pulses, swerling=radar.swerling)
         return cache[key]
 
-    def sea_factor4(self, radar: RadarInstance, ground_m: np.ndarray, ground_range_m: np.ndarray,
-                    alt_msl_m: np.ndarray) -> np.ndarray | float:
-        """F⁴, the two-ray propagation factor on SNR (Blake), where the scenario's surface is water
-        and the ground is at sea level; 1 elsewhere (and everywhere over land)."""
+    def sea_factor4(self, radar: RadarInstance, lat_rad: np.ndarray, lon_rad: np.ndarray,
+                    ground_range_m: np.ndarray, alt_msl_m: np.ndarray, cell_m: float = 0.0) -> np.ndarray | float:
+        """F⁴ on SNR of the direct and sea-reflected rays, for targets at WGS84 points (radians);
+        see :meth:`sea_factor4_xy`."""
+        x, y = self.dem.latlon_to_xy(np.asarray(lat_rad), np.asarray(lon_rad))
+        return self.sea_factor4_xy(radar, x, y, ground_range_m, alt_msl_m, cell_m)
+
+    def sea_factor4_xy(self, radar: RadarInstance, x: np.ndarray, y: np.ndarray, ground_range_m: np.ndarray,
+                       alt_msl_m: np.ndarray, cell_m: float = 0.0) -> np.ndarray | float:
+        """F⁴ on SNR of the direct and sea-reflected rays for targets at ``x, y`` (the world DEM's CRS).
+
+        The one source of truth for coverage grids and point sensing: the specular point on the
+        effective (k·R) sphere for the antenna's and target's heights above sea level
+        (:func:`~iadsim.sensors.propagation.specular_point_m`), the surface tested AT that point
+        (sea where the scenario's surface is water and the DEM there is at sea level, or outside
+        the DEM), the divergence factor, Ament's roughness factor for the scenario's sea state,
+        and the lobe average over ``cell_m`` (:func:`~iadsim.sensors.propagation.sea_reflection_factor4`).
+        1 where the specular point is on land, and everywhere when the surface is land.
+        """
         if not self.surface_is_water:
             return 1.0
-        sea = np.asarray(ground_m) <= SEA_LEVEL_TOLERANCE_M
-        if not sea.any():
-            return 1.0
-        f = two_ray_propagation_factor(max(radar.antenna_alt_msl_m, 0.1), np.maximum(alt_msl_m, 0.1),
-                                       np.maximum(ground_range_m, 1.0), radar.wavelength_m)
-        return np.where(sea, np.asarray(f, dtype=np.float64) ** 4, 1.0)
+        gr = np.maximum(np.asarray(ground_range_m, dtype=np.float64), 1.0)
+        h1 = max(radar.antenna_alt_msl_m, 0.0)
+        h2 = np.broadcast_to(np.maximum(np.asarray(alt_msl_m, dtype=np.float64), 0.0), gr.shape)
+        a_e = effective_earth_radius_m(self.k_factor)
+        sea = self._sea_at_specular_point(radar, np.asarray(x), np.asarray(y), gr, h2, a_e)
+        out = np.ones(gr.shape, dtype=np.float64)
+        if sea.any():
+            out[sea] = sea_reflection_factor4(h1, h2[sea], gr[sea], radar.wavelength_m, a_e,
+                                              self.sea_rms_height_m, cell_m)
+        return out
+
+    def _sea_at_specular_point(self, radar: RadarInstance, x: np.ndarray, y: np.ndarray, gr: np.ndarray,
+                               h2: np.ndarray, a_e: float) -> np.ndarray:
+        """Whether the specular point between the radar and each target lies on sea: the point at
+        d1/d along the straight DEM-grid line from radar to target (nearest cell)."""
+        d1 = np.asarray(specular_point_m(max(radar.antenna_alt_msl_m, 0.0), h2, gr, a_e))
+        rx, ry = self.dem.latlon_to_xy(np.array(radar.lat_rad), np.array(radar.lon_rad))
+        t = d1 / gr
+        rows, cols = self.dem.rowcol(rx + t * (np.broadcast_to(x, gr.shape) - rx),
+                                     ry + t * (np.broadcast_to(y, gr.shape) - ry))
+        n_r, n_c = self.dem.shape
+        inside = (rows >= 0) & (rows < n_r) & (cols >= 0) & (cols < n_c)
+        sea = np.ones(gr.shape, dtype=bool)  # outside the DEM: the scenario's surface (water here)
+        sea[inside] = self.dem.height_m[rows[inside], cols[inside]] <= SEA_LEVEL_TOLERANCE_M
+        return sea
 
     def radar_terrain(self, radar: RadarInstance) -> RadarTerrain:
         """The radar's lowest-visible-height grid out to the analysis radius (computed once), on
@@ -261,6 +323,8 @@ def _radar_instance(index: int, site_index: int, site_name: str, lat: float, lon
         revisit_s=float(placement.revisit_s) if placement.revisit_s is not None else _opt(spec.revisit_s),
         sector_az_min_rad=sector[0], sector_width_rad=sector[1],
         reference_range_m=ref_range_m, reference_rcs_m2=ref_rcs,
+        reference_range_low_m=float(getattr(ref.range_km, "low", nominal(ref.range_km))) * 1e3,
+        reference_range_high_m=float(getattr(ref.range_km, "high", nominal(ref.range_km))) * 1e3,
     )
 
 
@@ -271,6 +335,20 @@ def _missile(catalog: Catalog, name: str) -> MissileInstance:
         alt_min_m=nominal(m.alt_min_m), alt_max_m=nominal(m.alt_max_km) * 1e3,
         speed_max_mps=nominal(m.speed_max_mps), speed_avg_mps=_opt(m.speed_avg_mps),
     )
+
+
+def _sea_rms_height_m(sc: Scenario, notes: list[str]) -> float:
+    """σ_h of the sea from ``wave_height_m`` (H1/3) when given, else from ``sea_state``; noted when
+    the surface is water."""
+    env = sc.environment
+    if env.wave_height_m is not None:
+        sigma, what = float(rms_wave_height_m(env.wave_height_m)), f"significant wave height {env.wave_height_m:g} m"
+    else:
+        sigma, what = sea_state_rms_height_m(env.sea_state), f"sea state {env.sea_state} (WMO code 3700)"
+    if env.surface is Surface.water:
+        notes.append(f"sea reflection at the specular point on the {sc.environment.k_factor:.4g}-earth: {what}, "
+                     f"RMS wave height {sigma:.3g} m (Ament roughness), smooth-sea ρ = −1 (horizontal polarisation)")
+    return sigma
 
 
 def compile_world(loaded: LoadedScenario, catalog: Catalog | None = None) -> World:
@@ -336,6 +414,7 @@ def compile_world(loaded: LoadedScenario, catalog: Catalog | None = None) -> Wor
         loaded=loaded, catalog=catalog, frame=frame, k_factor=k, dem=dem,  # type: ignore[arg-type]
         dem_is_generated=generated, surface_is_water=sc.environment.surface is Surface.water,
         sites=sites, radars=radars, launchers=launchers, notes=notes,
+        sea_rms_height_m=_sea_rms_height_m(sc, notes),
     )
     if dem is None:
         # Smooth earth: a flat grid covering every site's reach plus the spread of the sites.
