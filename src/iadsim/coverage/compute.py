@@ -182,12 +182,20 @@ def site_coverage(world: World, site: SiteInstance, classes: Sequence[str], alti
             notes.append(f"site {site.name!r} has launchers but no engagement radar: no engagement envelope")
             engagement = np.zeros(shape, dtype=bool)
         else:
-            # Fire control needs the engagement radar's own track: its Pd ≥ threshold (which
-            # implies its line of sight, sector, elevation and range) — a stricter reading than
-            # "line of sight" alone, because the 48N6-family is guided through that radar.
+            # Fire control: the engagement radar holds the target (World.fire_control: line of
+            # sight and its Pd ≥ engagement.fire_control_pd), the one predicate the battle uses too;
+            # evaluated only where the site sees the target inside a missile's envelope.
+            cand = detection & env[None, ...]
             eng_det = np.zeros(shape, dtype=bool)
             for rl in eng_radars:
-                eng_det |= rl.pd >= pd_threshold
+                for c, cls in enumerate(classes):
+                    rcs = world.rcs_m2(cls, rl.radar.band)
+                    for a, alt in enumerate(altitudes_m):
+                        m = cand[c, a] & ~eng_det[c, a]
+                        if m.any():
+                            _, h_msl = _heights(ground, float(alt), ref)
+                            eng_det[c, a][m] = world.fire_control(rl.radar, gr_m[m], az_rad[m], ground[m], h_msl[m],
+                                                                  rl.lowest_visible_height_m[m], rcs)
             engagement = detection & eng_det & env[None, ...]
     for arr in (detection, track) + ((engagement,) if engagement is not None else ()):
         arr &= valid
