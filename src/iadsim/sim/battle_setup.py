@@ -14,8 +14,13 @@ resolved here, as arrays:
   (plots and tracker over the battle's duration) is computed here, or passed in by ``iadsim run``
   so that its tracking job and the battle share it;
 * **fire units**: every engagement-role radar (E) with its catalog ``fire_control`` channels
-  (``targets`` engaged at once, ``missiles`` guided at once); launchers guided by the first
-  engagement radar of their site;
+  (``targets`` engaged at once, ``missiles`` guided at once); per site the radars that may **guide**
+  its missiles (its own engagement radars, then its linked sites'); launchers use the channels of
+  the first;
+* **fire control on the truth**: ``fc_hold[e, n, k]``, engagement radar ``e`` holds the TRUE threat
+  ``n`` at step ``k`` (:meth:`iadsim.world.World.fire_control`: line of sight over terrain and Pd ≥
+  ``engagement.fire_control_pd``, the coverage job's predicate), and ``within_reach[n]``: held by a
+  guiding radar inside a missile's envelope at some step;
 * **weapons**: one column per (individual launcher, missile type it carries) (W), grouped into
   *kinds* (site, missile type) (Kd) that share intercept geometry (launchers of a site stand at the
   site's position);
@@ -23,7 +28,8 @@ resolved here, as arrays:
   public. Where ``reload_s`` is not public there is no reload; where ``launch_interval_s`` is not
   public the rounds of a salvo leave together (0 s). Where it is public, one reload of the
   launcher's load is taken to be in reserve (an assumption: stocks are not public). Each is a note;
-* **missiles** (M): envelope, nominal Pk per threat class, and the fly-out: a boost–coast profile
+* **missiles** (M): envelope (minimum range included), nominal Pk per threat class, divert basket
+  (catalog ``divert_basket_m``), and the fly-out: a boost–coast profile
   (:func:`iadsim.engagement.boost_coast_profile`) where the catalog gives the average speed
   (boost time 0 s where it gives none), else a constant-speed fly-out at the published maximum
   speed, an optimistic bound on time of flight (a note says so).
