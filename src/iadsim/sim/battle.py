@@ -58,7 +58,8 @@ class BattleResult:
 
     setup: BattleSetup
     seed: int
-    events: dict[str, np.ndarray]  # columns, sorted by time (see EVENTS)
+    events: dict[str, np.ndarray]  # columns, sorted by time (see EVENTS); intercepted/missed: east/north/up
+    # are the TRUE target at the intercept time, aim_* the predicted aim point, miss_distance_m between
     shots: dict[str, np.ndarray]  # (n_shots,) columns
     status: np.ndarray  # (N,) outcome labels (iadsim.sim.battle_phases.OUTCOMES)
     end_time_s: np.ndarray  # (N,) kill, leak or route-end time, NaN otherwise
@@ -107,6 +108,8 @@ class BattleResult:
             "shot": ev["shot"], "asset": ev["asset"], "asset_name": assets[ev["asset"]].tolist(),
             "value": ev["value"], "pk": ev["pk"], "t_intercept_s": ev["t_intercept_s"],
             "east_m": ev["east_m"], "north_m": ev["north_m"], "up_m": ev["up_m"], "lat_deg": lat, "lon_deg": lon,
+            "aim_east_m": ev["aim_east_m"], "aim_north_m": ev["aim_north_m"], "aim_up_m": ev["aim_up_m"],
+            "miss_distance_m": ev["miss_distance_m"],
             "detail": ev["detail"].tolist(),
         }
         return pa.table(cols)

@@ -43,7 +43,8 @@ VALUE_FLOOR = 1e-3
 FLYING, KILLED, LEAKED, ROUTE_ENDED = 0, 1, 2, 3
 
 _INT_COLS = ("event", "threat", "site", "radar", "launcher", "missile", "shot", "asset")
-_FLOAT_COLS = ("t_s", "value", "pk", "t_intercept_s", "east_m", "north_m", "up_m")
+_FLOAT_COLS = ("t_s", "value", "pk", "t_intercept_s", "east_m", "north_m", "up_m", "aim_east_m", "aim_north_m",
+               "aim_up_m", "miss_distance_m")
 _SHOT_KEYS = ("threat", "launcher", "missile", "radar", "guide", "site", "t_launch_s", "t_intercept_s", "pk",
               "kill_draw", "east_m", "north_m", "up_m", "true_east_m", "true_north_m", "true_up_m",
               "miss_distance_m", "engagement", "cause")
@@ -197,7 +198,9 @@ def resolve_shot(s: BattleSetup, st: BattleState, i: int, log: EventLog) -> None
     th, ti = sh["threat"][i], sh["t_intercept_s"][i]
     common = dict(threat=th, site=sh["site"][i], radar=sh["radar"][i], launcher=sh["launcher"][i],
                   missile=sh["missile"][i], shot=i, pk=sh["pk"][i], t_intercept_s=ti,
-                  east_m=sh["true_east_m"][i], north_m=sh["true_north_m"][i], up_m=sh["true_up_m"][i])
+                  east_m=sh["true_east_m"][i], north_m=sh["true_north_m"][i], up_m=sh["true_up_m"][i],
+                  aim_east_m=sh["east_m"][i], aim_north_m=sh["north_m"][i], aim_up_m=sh["up_m"][i],
+                  miss_distance_m=sh["miss_distance_m"][i])
     cause = miss_cause(s, st, i)
     if cause is None and sh["kill_draw"][i]:
         st.shot_out[i] = 0

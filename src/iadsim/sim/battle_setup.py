@@ -368,10 +368,12 @@ def _phase_fire_units(world: World, out: _Parts) -> None:
     eng = [r for r in world.radars if r.role == "engagement"]
     eng_radar = np.array([r.index for r in eng], dtype=np.int64)
     eng_targets, eng_missiles = [], []
-    for r in eng:
-        fc = world.catalog.radar(r.equipment).fire_control
-        eng_targets.append(int(nominal(fc.targets)) if fc is not None else 1)
-        eng_missiles.append(int(nominal(fc.missiles)) if fc is not None else 2)
+    for r in eng:  # the catalog's per-battalion channels, as compiled into the world
+        eng_targets.append(r.fire_control_targets if r.fire_control_targets is not None else 1)
+        eng_missiles.append(r.fire_control_missiles if r.fire_control_missiles is not None else 2)
+        if r.fire_control_targets is None or r.fire_control_missiles is None:
+            out.notes.append(f"{r.equipment} at {r.site}: no fire_control channels in the catalog; 1 target and 2 "
+                             "missiles at once assumed")
         out.notes.append(f"{r.equipment} at {r.site}: {eng_targets[-1]} targets engaged and {eng_missiles[-1]} "
                          "missiles guided at once (catalog fire_control; a channel is busy from launch until kill "
                          "assessment)")

@@ -66,6 +66,10 @@ class RadarInstance:
     sector_width_rad: float | None
     reference_range_m: float
     reference_rcs_m2: float
+    #: catalog ``fire_control`` channels (per battalion): targets engaged and missiles guided at once;
+    #: None where the catalog gives none (search radars)
+    fire_control_targets: int | None = None
+    fire_control_missiles: int | None = None
 
     @property
     def antenna_alt_msl_m(self) -> float:
@@ -317,6 +321,8 @@ def _radar_instance(index: int, site_index: int, site_name: str, lat: float, lon
         revisit_s=float(placement.revisit_s) if placement.revisit_s is not None else _opt(spec.revisit_s),
         sector_az_min_rad=sector[0], sector_width_rad=sector[1],
         reference_range_m=ref_range_m, reference_rcs_m2=ref_rcs,
+        fire_control_targets=None if spec.fire_control is None else int(round(nominal(spec.fire_control.targets))),
+        fire_control_missiles=None if spec.fire_control is None else int(round(nominal(spec.fire_control.missiles))),
     )
 
 
