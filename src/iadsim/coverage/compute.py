@@ -18,8 +18,9 @@ Products (documented in ``docs``, shown in the report):
 * **detection** (per radar, and per site = any of its radars): Pd ≥ threshold;
 * **track**: P(at least M detections in N scans) ≥ threshold for some radar of the site
   (the tracker's M-of-N confirmation rule, scans independent);
-* **engagement**: site detection ∧ detection (Pd ≥ threshold, hence line of sight, sector,
-  elevation and range) by an engagement radar of the site, whose track fire control needs ∧
+* **engagement**: site detection ∧ fire control by an engagement radar of the site
+  (:meth:`iadsim.world.World.fire_control`: line of sight, sector, elevation and range, and its
+  Pd ≥ ``engagement.fire_control_pd`` — the predicate the battle uses for launch and kill) ∧
   inside the kinematic envelope of a missile the site's launchers carry (ground range from
   the site in [min, max], height above ground ≥ the missile's minimum, altitude above MSL ≤
   its ceiling).

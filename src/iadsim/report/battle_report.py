@@ -321,6 +321,11 @@ def battle_details(run: BattleRun) -> list[str]:
     out.append(f"<p class='muted'>One replication, seed {esc(result.seed)}; doctrine {esc(st.doctrine)} "
                f"(salvo of {st.salvo_size}, kill assessment {st.kill_assessment_s:g} s), assignment "
                f"{esc(st.assignment)}, tracking {esc(st.tracking)}, leak radius {st.leak_radius_km:g} km; "
+               f"fire control at Pd ≥ {st.fire_control_pd:g}, fire at {esc(st.fire_at)}"
+               + (f" ({st.fire_range_fraction:g} of maximum range)" if st.fire_at == "range_fraction" else "")
+               + f", magazine reserve {st.magazine_reserve} per site"
+               + (f", launch on tracks with velocity σ < {st.max_velocity_sigma_mps:g} m/s" if st.tracking == "tracker"
+                  else "") + "; "
                f"{s.n_steps} steps of {s.world.scenario.run.time_step_s:g} s; time loop {result.seconds:.2f} s.</p>")
     by_class = [{"class": c, **v} for c, v in m["by_class"].items()]
     out.append("<h3>Outcome per threat class</h3>" + table(by_class, left=("class",)))
