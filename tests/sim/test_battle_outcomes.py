@@ -13,7 +13,7 @@ from iadsim.api.battle import run_battle
 from iadsim.catalog import load_catalog
 from iadsim.errors import IadsimError, ScenarioError
 from iadsim.scenario import parse_scenario
-from iadsim.sim.battle import OUTCOMES, simulate
+from iadsim.sim.battle import EVENTS, OUTCOMES, simulate
 from iadsim.sim.battle_phases import true_state_at
 from iadsim.sim.battle_setup import prepare_battle
 from iadsim.world import compile_world
@@ -184,3 +184,24 @@ def test_a_missile_without_a_divert_basket_is_a_located_compile_error(tmp_path):
     assert msg.startswith("nobasket.yaml:") and "divert_basket_m" in msg and "48N6E3" in msg and "\n" not in msg
     line = int(msg.split(":")[1])
     assert "48N6E3" in scen.splitlines()[line - 1]
+
+
+def test_a_target_that_fades_from_fire_control_in_flight_is_lost(catalog):
+    """The guiding radar stops holding the true target for two steps after launch: the round misses
+    with its own cause, whatever its kill draw."""
+    import dataclasses
+
+    s = prepare_battle(world_of(text(), catalog))
+    first = simulate(s).shots
+    assert first["threat"].size
+    th, g = int(first["threat"][0]), int(first["guide"][0])
+    k = int(np.searchsorted(s.t_s, first["t_launch_s"][0] + 1e-9, side="right") - 1)
+    assert first["t_intercept_s"][0] > s.t_s[k + 3]
+    hold = s.fc_hold.copy()
+    hold[g, th, k + 1:k + 3] = False
+    res = simulate(dataclasses.replace(s, fc_hold=hold))
+    assert res.shots["t_launch_s"][0] == first["t_launch_s"][0]
+    assert res.shots["cause"][0] == "lost fire control" and res.shots["outcome"][0] == "miss"
+    ev = res.events
+    missed = ev["detail"][(ev["event"] == EVENTS.index("missed")) & (ev["shot"] == 0)].astype(str)
+    assert missed.tolist() == ["lost fire control"]
