@@ -12,7 +12,9 @@ why; under ``tracker`` that is a located error before anything is computed.
 
 Products of the battle in the output directory:
 
-* ``events.parquet``: the event log (:data:`iadsim.sim.battle.EVENTS`), one row per event;
+* ``events.parquet``: the event log (:data:`iadsim.sim.battle.EVENTS`), one row per event; for
+  ``intercepted``/``missed`` the point (``east_m``… ``lat_deg``, ``lon_deg``) is the TRUE target at
+  the intercept time, ``aim_*_m`` the predicted aim point and ``miss_distance_m`` between them;
 * ``outcomes.csv``: per threat, its label (:data:`iadsim.sim.battle.OUTCOMES`: killed — by which
   shot, launcher and missile, when, the TRUE position at intercept and separately the aim point and
   the miss distance —, leaked at which asset, route ended, inbound at end, never within reach, not
