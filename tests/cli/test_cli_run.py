@@ -82,7 +82,7 @@ def test_run_in_tracker_mode_reuses_the_tracking_run(tmp_path, capsys):
     m = json.loads((out / "metrics.json").read_text())
     assert m["battle"]["perception"]["mode"] == "tracker"
     assert "tracking" not in m["battle"]["timings_s"]  # no second plots-and-tracker pass
-    assert "cue_error_m" in (out / "shots.csv").read_text().splitlines()[0]
+    assert "miss_distance_m" in (out / "shots.csv").read_text().splitlines()[0]
     assert "The battle perceives through these tracks" in (out / "report.html").read_text()
 
 

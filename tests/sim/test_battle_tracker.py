@@ -1,6 +1,7 @@
 """The battle engaging from tracks (``engagement.tracking: tracker``) on a small smooth-earth scenario:
 only threats with confirmed tracks are engaged, never before the track is confirmed, deterministically,
-and never earlier than with perfect perception; a cue far outside the track's uncertainty misses."""
+and never earlier than with perfect perception; an aim point farther from the true target than the
+missile's divert basket misses (``outside basket``), and no launch on a track with a poor velocity."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ import pytest
 from iadsim.catalog import load_catalog
 from iadsim.errors import ScenarioError
 from iadsim.scenario import parse_scenario
-from iadsim.sim.battle import EVENTS, simulate
+from iadsim.sim.battle import EVENTS, OUTCOMES, simulate
 from iadsim.sim.battle_setup import prepare_battle
 from iadsim.sim.measure import measure
 from iadsim.sim.track_run import run_tracker
@@ -85,7 +86,7 @@ def test_tracker_battle_runs_and_engages_from_tracks(tracker):
     s, res = tracker
     assert s.tracker_mode and s.tracked is not None and len(s.tracked.track_id) > 0
     assert res.shots["threat"].size > 0
-    assert res.count("killed") + res.count("leaked") + res.count("survived") == res.n_threats
+    assert sum(res.count(k) for k in OUTCOMES) == res.n_threats
     # the estimate engaged from is a track's, not the truth: close to it but not equal
     launched = first_launch(res)
     for th, t in launched.items():
@@ -138,16 +139,31 @@ def test_a_tracking_run_can_be_passed_in(catalog, tracker):
     assert np.array_equal(res.events["t_s"], tracker[1].events["t_s"])
 
 
-def test_a_cue_far_outside_the_track_uncertainty_is_a_track_error_miss(tracker):
+def test_an_aim_point_outside_the_divert_basket_misses(tracker):
+    """The old 3-σ check scaled with the track's own covariance (it never triggered); the basket is
+    a property of the missile, checked against the TRUE target at intercept."""
     s, _ = tracker
     shifted = s.est_pos_enu_m.copy()
     shifted[..., 0] += 15_000.0  # every estimate 15 km east of the threat
     res = simulate(dataclasses.replace(s, est_pos_enu_m=shifted))
-    ev = res.events
-    missed = ev["detail"][ev["event"] == EV["missed"]].astype(str)
-    assert res.shots["threat"].size and np.char.startswith(missed, "track error").any()
+    causes = res.shots["cause"].astype(str)
+    assert res.shots["threat"].size and (causes == "outside basket").any()
     assert res.count("killed") == 0
-    assert (res.shots["cue_error_m"] > 10_000).all()
+    assert (res.shots["miss_distance_m"] > 10_000).all()
+    # the recorded true position is the threat's, not the aim point
+    true = np.stack([res.shots["true_east_m"], res.shots["true_north_m"]], axis=-1)
+    aim = np.stack([res.shots["east_m"], res.shots["north_m"]], axis=-1)
+    assert (np.linalg.norm(true - aim, axis=-1) > 10_000).all()
+
+
+def test_no_launch_on_a_track_whose_velocity_sigma_is_above_the_threshold(tracker):
+    s, res = tracker
+    assert res.shots["threat"].size
+    for th, t in zip(res.shots["threat"].tolist(), res.shots["t_launch_s"].tolist()):
+        k = int(np.searchsorted(s.t_s, t - 1e-9))
+        assert s.est_vel_sigma_mps[th, k] < s.settings.max_velocity_sigma_mps
+    poor = dataclasses.replace(s, est_vel_sigma_mps=np.full_like(s.est_vel_sigma_mps, 80.0))
+    assert simulate(poor).shots["threat"].size == 0
 
 
 def test_tracker_mode_without_a_revisit_time_is_a_located_error(catalog):

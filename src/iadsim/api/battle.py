@@ -12,12 +12,16 @@ why; under ``tracker`` that is a located error before anything is computed.
 
 Products of the battle in the output directory:
 
-* ``events.parquet``: the event log (:data:`iadsim.sim.battle.EVENTS`), one row per event;
-* ``outcomes.csv``: per threat, killed (by which shot, launcher and missile, when, where), leaked
-  (when, where, at which asset or at the end of its route) or survived;
-* ``shots.csv``: per interceptor launched, its launcher, target, predicted intercept, Pk and outcome
-  (``tracking: tracker``: with the distance from the predicted intercept point to the true threat
-  and that distance in σ of the track, ``cue_error_m``, ``cue_error_sigma``);
+* ``events.parquet``: the event log (:data:`iadsim.sim.battle.EVENTS`), one row per event; for
+  ``intercepted``/``missed`` the point (``east_m``… ``lat_deg``, ``lon_deg``) is the TRUE target at
+  the intercept time, ``aim_*_m`` the predicted aim point and ``miss_distance_m`` between them;
+* ``outcomes.csv``: per threat, its label (:data:`iadsim.sim.battle.OUTCOMES`: killed — by which
+  shot, launcher and missile, when, the TRUE position at intercept and separately the aim point and
+  the miss distance —, leaked at which asset, route ended, inbound at end, never within reach, not
+  started) and whether it was ever within reach of a held engagement;
+* ``shots.csv``: per interceptor launched, its launcher, guiding radar, target, predicted intercept
+  time, Pk, outcome and cause (``MISS_CAUSES``), the aim point, the TRUE target position at the
+  intercept time and the miss distance between them;
 * ``expended.csv``: interceptors expended per missile type;
 * ``battle/timeline.png``, ``battle/intercepts.png``; ``metrics.json`` (key ``battle``);
 * ``report.html`` with the battle section (``run_all``: with the coverage sections too).
@@ -40,7 +44,7 @@ from iadsim.api.track import TrackingRun, run_tracking
 from iadsim.catalog import Catalog
 from iadsim.report.battle_report import intercepts_png, timeline_png, write_battle_report, write_run_report
 from iadsim.scenario import LoadedScenario
-from iadsim.sim.battle import EVENTS, BattleResult, simulate
+from iadsim.sim.battle import EVENTS, MISS_CAUSES, OUTCOMES, BattleResult, simulate
 from iadsim.sim.battle_setup import check_tracking_mode, prepare_battle
 from iadsim.sim.measure import Measurements, tracking_input_error
 from iadsim.sim.track_run import TrackedRun
@@ -110,22 +114,30 @@ def battle_metrics(result: BattleResult) -> dict[str, Any]:
         if both.any() else None,
     }
     if s.tracker_mode:
-        d2 = shots["cue_error_d2"]
-        perception["track_error_misses"] = int(np.count_nonzero(
-            (ev["event"] == EVENTS.index("missed")) & np.char.startswith(ev["detail"].astype(str), "track error")))
-        perception["median_cue_error_m"] = float(np.nanmedian(shots["cue_error_m"])) if n_shots else None
-        perception["max_cue_error_sigma"] = float(np.sqrt(np.max(d2))) if n_shots else None
         perception["threats_with_confirmed_track"] = int(np.isfinite(s.first_confirmed_s).sum())
+        perception["max_velocity_sigma_mps"] = float(s.settings.max_velocity_sigma_mps)
     by_class = {}
     for ci, cls in enumerate(s.class_names):
         m = s.threat_class == ci
-        by_class[cls] = {k: int(np.count_nonzero(result.status[m] == k)) for k in ("killed", "leaked", "survived")}
+        by_class[cls] = {k: int(np.count_nonzero(result.status[m] == k)) for k in OUTCOMES}
+    causes = shots["cause"].astype(str) if n_shots else np.zeros(0, dtype=str)
+    launch_km = _launch_ranges_km(result)
+    fire_control = {
+        "fire_control_pd": float(s.settings.fire_control_pd),
+        "shots_by_cause": {c: int(np.count_nonzero(causes == c)) for c in ("killed",) + MISS_CAUSES},
+        "median_miss_distance_m": float(np.median(shots["miss_distance_m"])) if n_shots else None,
+        "launch_range_km": {"min": float(launch_km.min()), "median": float(np.median(launch_km)),
+                            "max": float(launch_km.max())} if launch_km.size else None,
+        "threats_within_reach": int(np.count_nonzero(s.within_reach)) if s.within_reach is not None else None,
+    }
     return {
         "seed": result.seed,
         "threats": result.n_threats,
         "killed": result.count("killed"),
         "leaked": result.count("leaked"),
-        "survived": result.count("survived"),
+        "survived": int(result.n_threats - result.count("killed") - result.count("leaked")),
+        "outcomes": {k: result.count(k) for k in OUTCOMES},
+        "fire_control": fire_control,
         "by_class": by_class,
         "leaked_at": leaked_at,
         "asset_value_leaked": value_leaked,
@@ -147,57 +159,86 @@ def battle_metrics(result: BattleResult) -> dict[str, Any]:
     }
 
 
+def _launch_ranges_km(result: BattleResult) -> np.ndarray:
+    """Ground range (km) from the firing site to the TRUE target at each launch."""
+    s, sh = result.setup, result.shots
+    if not sh["threat"].size:
+        return np.zeros(0)
+    out = np.empty(sh["threat"].size)
+    for i in range(out.size):
+        p = [np.interp(sh["t_launch_s"][i], s.t_s, s.traj.pos_enu_m[sh["threat"][i], :, j]) for j in range(2)]
+        out[i] = np.hypot(p[0] - s.site_pos_enu_m[sh["site"][i], 0], p[1] - s.site_pos_enu_m[sh["site"][i], 1]) / 1e3
+    return out
+
+
+def _geodetic(result: BattleResult, pts: np.ndarray) -> np.ndarray:
+    """(n, 3) lat°, lon°, alt MSL m of ENU points (NaN rows stay NaN)."""
+    out = np.full(pts.shape, np.nan)
+    ok = np.isfinite(pts).all(axis=1)
+    if ok.any():
+        la, lo, h = result.setup.world.frame.enu_to_geodetic(pts[ok, 0], pts[ok, 1], pts[ok, 2])
+        out[ok] = np.stack([np.degrees(np.atleast_1d(la)), np.degrees(np.atleast_1d(lo)), np.atleast_1d(h)], axis=-1)
+    return out
+
+
+def _fmt(x: float, spec: str) -> str:
+    return format(x, spec) if np.isfinite(x) else ""
+
+
 def _write_outcomes(result: BattleResult, path: Path) -> Path:
     s, shots = result.setup, result.shots
-    pts = np.full((result.n_threats, 3), np.nan)
-    for i in range(result.n_threats):
-        if result.status[i] == "killed":
-            j = result.kill_shot[i]
-            pts[i] = (shots["east_m"][j], shots["north_m"][j], shots["up_m"][j])
-        elif result.status[i] == "leaked":
-            pts[i] = s.leak_pos_enu_m[i]
-    ok = np.isfinite(pts[:, 0])
-    lat = np.full(result.n_threats, np.nan)
-    lon = np.full(result.n_threats, np.nan)
-    if ok.any():
-        la, lo, _ = s.world.frame.enu_to_geodetic(pts[ok, 0], pts[ok, 1], pts[ok, 2])
-        lat[ok], lon[ok] = np.degrees(la), np.degrees(lo)
-    fired = np.bincount(shots["threat"], minlength=result.n_threats) if shots["threat"].size else \
-        np.zeros(result.n_threats, dtype=np.int64)
+    n = result.n_threats
+    true = np.full((n, 3), np.nan)
+    aim = np.full((n, 3), np.nan)
+    miss = np.full(n, np.nan)
+    for i in range(n):
+        j = int(result.kill_shot[i])
+        if j >= 0:
+            true[i] = (shots["true_east_m"][j], shots["true_north_m"][j], shots["true_up_m"][j])
+            aim[i] = (shots["east_m"][j], shots["north_m"][j], shots["up_m"][j])
+            miss[i] = shots["miss_distance_m"][j]
+        elif result.leak_asset[i] != -2:
+            true[i] = s.leak_pos_enu_m[i]
+    g_true, g_aim = _geodetic(result, true), _geodetic(result, aim)
+    fired = np.bincount(shots["threat"], minlength=n) if shots["threat"].size else np.zeros(n, dtype=np.int64)
+    reach = s.within_reach if s.within_reach is not None else np.ones(n, dtype=bool)
     with path.open("w", newline="", encoding="utf-8") as fh:
         w = csv.writer(fh)
         w.writerow(["threat", "name", "class", "outcome", "t_s", "by_shot", "by_launcher", "by_missile", "leak_asset",
-                    "lat_deg", "lon_deg", "alt_msl_m", "interceptors_fired_at"])
-        for i in range(result.n_threats):
-            st = result.status[i]
+                    "lat_deg", "lon_deg", "alt_msl_m", "aim_lat_deg", "aim_lon_deg", "aim_alt_msl_m",
+                    "miss_distance_m", "within_reach", "interceptors_fired_at"])
+        for i in range(n):
             t = "" if np.isnan(result.end_time_s[i]) else f"{result.end_time_s[i]:.2f}"
             shot = int(result.kill_shot[i])
             by_l = s.launcher_label[shots["launcher"][shot]] if shot >= 0 else ""
             by_m = s.missile_names[shots["missile"][shot]] if shot >= 0 else ""
             a = int(result.leak_asset[i])
-            asset = s.asset_names[a] if a >= 0 else ("end of route" if a == -1 else "")
-            alt = ""
-            if ok[i]:
-                alt = f"{float(s.world.frame.enu_to_geodetic(pts[i, 0], pts[i, 1], pts[i, 2])[2]):.0f}"
-            w.writerow([i, s.traj.name[i], s.traj.threat_class[i], st, t, shot if shot >= 0 else "", by_l, by_m, asset,
-                        f"{lat[i]:.5f}" if ok[i] else "", f"{lon[i]:.5f}" if ok[i] else "", alt, int(fired[i])])
+            asset = s.asset_names[a] if a >= 0 else ""
+            w.writerow([i, s.traj.name[i], s.traj.threat_class[i], result.status[i], t, shot if shot >= 0 else "",
+                        by_l, by_m, asset, _fmt(g_true[i, 0], ".5f"), _fmt(g_true[i, 1], ".5f"),
+                        _fmt(g_true[i, 2], ".0f"), _fmt(g_aim[i, 0], ".5f"), _fmt(g_aim[i, 1], ".5f"),
+                        _fmt(g_aim[i, 2], ".0f"), _fmt(miss[i], ".0f"), "yes" if reach[i] else "no", int(fired[i])])
     return path
 
 
 def _write_shots(result: BattleResult, path: Path) -> Path:
     s, sh = result.setup, result.shots
+    aim = _geodetic(result, np.stack([sh["east_m"], sh["north_m"], sh["up_m"]], axis=-1).reshape(-1, 3))
+    true = _geodetic(result, np.stack([sh["true_east_m"], sh["true_north_m"], sh["true_up_m"]], axis=-1).reshape(-1, 3))
+    radars = [f"{r.site}/{r.equipment}" for r in s.world.radars]
     with path.open("w", newline="", encoding="utf-8") as fh:
         w = csv.writer(fh)
-        head = ["shot", "engagement", "threat", "launcher", "missile", "t_launch_s", "t_intercept_s", "pk", "outcome"]
-        w.writerow(head + (["cue_error_m", "cue_error_sigma"] if s.tracker_mode else []))
+        w.writerow(["shot", "engagement", "threat", "launcher", "missile", "guiding_radar", "t_launch_s",
+                    "t_intercept_s", "pk", "outcome", "cause", "aim_lat_deg", "aim_lon_deg", "aim_alt_msl_m",
+                    "true_lat_deg", "true_lon_deg", "true_alt_msl_m", "miss_distance_m"])
         for i in range(sh["threat"].size):
-            row = [i, int(sh["engagement"][i]), s.traj.name[sh["threat"][i]], s.launcher_label[sh["launcher"][i]],
-                   s.missile_names[sh["missile"][i]], f"{sh['t_launch_s'][i]:.2f}", f"{sh['t_intercept_s'][i]:.2f}",
-                   f"{sh['pk'][i]:.4f}", sh["outcome"][i]]
-            if s.tracker_mode:
-                row += [f"{sh['cue_error_m'][i]:.0f}" if np.isfinite(sh["cue_error_m"][i]) else "",
-                        f"{np.sqrt(sh['cue_error_d2'][i]):.2f}"]
-            w.writerow(row)
+            g = int(sh["guide"][i])
+            w.writerow([i, int(sh["engagement"][i]), s.traj.name[sh["threat"][i]], s.launcher_label[sh["launcher"][i]],
+                        s.missile_names[sh["missile"][i]], radars[int(s.eng_radar[g])] if g >= 0 else "",
+                        f"{sh['t_launch_s'][i]:.2f}", f"{sh['t_intercept_s'][i]:.2f}", f"{sh['pk'][i]:.4f}",
+                        sh["outcome"][i], sh["cause"][i], _fmt(aim[i, 0], ".5f"), _fmt(aim[i, 1], ".5f"),
+                        _fmt(aim[i, 2], ".0f"), _fmt(true[i, 0], ".5f"), _fmt(true[i, 1], ".5f"),
+                        _fmt(true[i, 2], ".0f"), _fmt(sh["miss_distance_m"][i], ".0f")])
     return path
 
 

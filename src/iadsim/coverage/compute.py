@@ -5,7 +5,8 @@ gives the lowest visible target height above ground in every cell; every altitud
 layer then follows by comparison. In each layer and cell:
 
 * geometry on the effective (k·R) earth gives slant range and elevation
-  (:func:`iadsim.geo.refraction.slant_range_elevation`);
+  (:func:`iadsim.geo.refraction.slant_range_elevation`), through the world's one physics core
+  (:meth:`iadsim.world.World.radar_visible_snr`, also used by point sensing and fire control);
 * SNR = K·σ·F⁴/R⁴ with K calibrated from the radar's published detection claim and σ the
   class's RCS in the radar's band (:mod:`iadsim.sensors.radar_equation`); F⁴ is the
   sea-reflection factor where the specular point lies on sea, averaged over the lobes a cell
@@ -19,8 +20,9 @@ Products (documented in ``docs``, shown in the report):
 * **detection** (per radar, and per site = any of its radars): Pd ≥ threshold;
 * **track**: P(at least M detections in N scans) ≥ threshold for some radar of the site
   (the tracker's M-of-N confirmation rule, scans independent);
-* **engagement**: site detection ∧ detection (Pd ≥ threshold, hence line of sight, sector,
-  elevation and range) by an engagement radar of the site, whose track fire control needs ∧
+* **engagement**: site detection ∧ fire control by an engagement radar of the site
+  (:meth:`iadsim.world.World.fire_control`: line of sight, sector, elevation and range, and its
+  Pd ≥ ``engagement.fire_control_pd`` — the predicate the battle uses for launch and kill) ∧
   inside the kinematic envelope of a missile the site's launchers carry (ground range from
   the site in [min, max], height above ground ≥ the missile's minimum, altitude above MSL ≤
   its ceiling).
@@ -42,9 +44,7 @@ import numpy as np
 from scipy.stats import binom
 
 from iadsim.geo.dem import Dem
-from iadsim.geo.refraction import slant_range_elevation
 from iadsim.scenario import AltRef
-from iadsim.sensors.radar_equation import snr_from_constant
 from iadsim.sensors.terrain import observer_geometry
 from iadsim.world import RadarInstance, SiteInstance, World
 
@@ -139,7 +139,6 @@ def radar_layers(world: World, radar: RadarInstance, dem: Dem, gr_m: np.ndarray,
     if terrain.dem.shape != dem.shape or terrain.dem.transform != dem.transform:
         raise ValueError("radar_layers needs the grid of the radar's site window (World.site_window)")
     lvh = terrain.lowest_visible_height_m
-    reach = (gr_m <= radar.max_range_m) & radar.in_sector(az_rad)
     table = world.pd_table(radar)
     n_c, n_a = len(classes), len(altitudes_m)
     pd = np.zeros((n_c, n_a) + ground.shape, dtype=np.float32)
@@ -149,17 +148,14 @@ def radar_layers(world: World, radar: RadarInstance, dem: Dem, gr_m: np.ndarray,
     cell_x, cell_y = dem.xy(*np.indices(ground.shape))
     cell_m = float(np.mean(dem.cell_size_m()))
     for a, alt in enumerate(altitudes_m):
-        h_agl, h_msl = _heights(ground, float(alt), ref)
-        slant_m, el_rad = slant_range_elevation(gr_m, radar.antenna_alt_msl_m, h_msl, world.k_factor)
-        ok = (reach & (h_agl >= 0.0) & (h_agl >= lvh) & (el_rad >= radar.elevation_min_rad)
-              & (el_rad <= radar.elevation_max_rad) & (slant_m <= radar.max_range_m))
+        _, h_msl = _heights(ground, float(alt), ref)
+        ok, snr1 = world.radar_visible_snr(radar, gr_m, az_rad, ground, h_msl, lvh, cell_x, cell_y, cell_m)
         geometric[a] = ok
         if not ok.any():
             continue
-        f4_ok = world.sea_factor4_xy(radar, cell_x[ok], cell_y[ok], gr_m[ok], h_msl[ok], cell_m)
-        r_ok = np.maximum(slant_m[ok], 1.0)
+        snr1_ok = snr1[ok]
         for c in range(n_c):
-            snr = snr_from_constant(radar.radar_constant_m2, r_ok, rcs[c], 1.0) * f4_ok
+            snr = snr1_ok * rcs[c]
             snr_all[c, a][ok] = snr
             pd[c, a][ok] = table(snr)
     k_lo, k_hi = radar.radar_constant_spread_m2()
@@ -233,7 +229,7 @@ def _site_products(layers: list[RadarLayers], pds: list[np.ndarray], env: np.nda
         eng_det = np.zeros(shape, dtype=bool)
         for rl, pd in zip(layers, pds):
             if rl.radar.role == "engagement":
-                eng_det |= pd >= fc_threshold
+                eng_det |= pd >= fc_threshold  # World.fire_control_holds at the nominal threshold
         engagement = detection & eng_det & env[None, ...]
     for arr in [detection, track] + ([engagement] if engagement is not None else []):
         arr &= valid
@@ -242,14 +238,14 @@ def _site_products(layers: list[RadarLayers], pds: list[np.ndarray], env: np.nda
 
 
 def _spread_cases(world: World, layers: list[RadarLayers], env: np.ndarray | None, valid: np.ndarray,
-                  pd_threshold: float, m_of_n: tuple[int, int]) -> dict[str, ProductSet]:
+                  pd_threshold: float, fc_pd: float, m_of_n: tuple[int, int]) -> dict[str, ProductSet]:
     """The catalog's low and high case (scaled SNR), and the fire-control case at Pd 0.9."""
     cases = {}
     for name in ("low", "high"):
         pds = [radar_pd_scaled(world, rl, rl.snr_scale_low if name == "low" else rl.snr_scale_high)
                for rl in layers]
-        cases[name] = _site_products(layers, pds, env, valid, pd_threshold, pd_threshold, m_of_n)
-    fc = max(FIRE_CONTROL_PD, pd_threshold)
+        cases[name] = _site_products(layers, pds, env, valid, pd_threshold, fc_pd, m_of_n)
+    fc = max(FIRE_CONTROL_PD, pd_threshold, fc_pd)
     cases["fire_control"] = _site_products(layers, [rl.pd for rl in layers], env, valid, fc, fc, m_of_n)
     return cases
 
@@ -284,14 +280,15 @@ def site_coverage(world: World, site: SiteInstance, classes: Sequence[str], alti
         else:
             notes.append(f"site {site.name!r} has launchers but no engagement radar: no engagement envelope")
             use_env = np.zeros_like(env)
-    nominal = _site_products(layers, [rl.pd for rl in layers], use_env, valid, pd_threshold, pd_threshold,
+    fc_pd = float(world.scenario.engagement.fire_control_pd)
+    nominal = _site_products(layers, [rl.pd for rl in layers], use_env, valid, pd_threshold, fc_pd,
                              m_of_n)
     if not layers:
         nominal.detection = np.zeros(shape, dtype=bool)
         nominal.track = np.zeros(shape, dtype=bool)
         if use_env is not None:
             nominal.engagement = np.zeros(shape, dtype=bool)
-    cases = _spread_cases(world, layers, use_env, valid, pd_threshold, m_of_n) if layers else {}
+    cases = _spread_cases(world, layers, use_env, valid, pd_threshold, fc_pd, m_of_n) if layers else {}
     nominal_det = max((world.radars[ri].reference_range_m for ri in site.radars), default=0.0)
     return SiteCoverage(
         site=site, dem=dem, classes=list(classes), altitudes_m=[float(a) for a in altitudes_m],

@@ -10,16 +10,33 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 
 from iadsim.report.html import BOUNDARIES, esc, img, page, table
 
 if TYPE_CHECKING:  # pragma: no cover
-    from iadsim.api.battle import BattleRun
-    from iadsim.api.coverage import CoverageRun
     from iadsim.sim.battle import BattleResult
+
+
+class BattleRun(Protocol):
+    """What the battle sections read of a battle job's run (``iadsim.api.battle.BattleRun`` fits):
+    the report takes its data in and imports nothing from ``iadsim.api``."""
+
+    out_dir: Path
+    result: BattleResult
+    metrics: dict[str, Any]
+    files: list[Path]
+    figures: list[tuple[str, Path]]
+
+
+class CoverageRun(Protocol):
+    """What the run report reads of a coverage job's run (``iadsim.api.coverage.CoverageRun`` fits)."""
+
+    result: Any
+    rows: Any
+    figures: Any
 
 PERCEPTION = {
     "perfect": """<li><b>Perception</b> (<code>tracking: perfect</code>): a threat is known to a site when a radar of that
@@ -29,11 +46,10 @@ central tracker) is read at every step. A confirmed track is associated with the
 (tracks fed only by clutter are never engaged); a site knows a threat when it holds a confirmed track of it — a radar of
 the site, or of a site it links to, fed the track within that radar's K-miss window (<i>k_miss</i> × revisit). The
 battle engages from the track's estimated position and velocity (the most recently updated track of the threat,
-extrapolated at constant velocity to the step). The kill draw is against the true threat; a round whose predicted
-intercept point lies outside the track's own 3-σ uncertainty (predicted to the intercept time with the tracker's
-process noise) around the threat's true position then is a miss, <i>track error</i>. Tracking is open loop: computed
-for every threat over its whole route before the battle, so a killed threat keeps its track and the battle ignores it.
-</li>""",
+extrapolated at constant velocity to the step), and only on a track whose velocity σ is below
+<code>engagement.max_velocity_sigma_mps</code>. Whether a round can kill is decided on the true threat (below).
+Tracking is open loop: computed for every threat over its whole route before the battle, so a killed threat keeps its
+track and the battle ignores it.</li>""",
 }
 
 METHOD = """
@@ -45,9 +61,19 @@ terrain following where agl); each radar's Pd per threat and step from the same 
 closeness of the track to the asset × urgency, plus a small floor so every hostile threat is worth a shot.</li>
 <li><b>Weapon assignment</b> (optimal: maximum expected value saved, exact; or greedy): one launcher per threat, free
 fire-control channels of the engagement radar (a channel is busy from launch until the last round's intercept plus
-the kill-assessment delay; missiles guided at once also capped), ready rounds per launcher; the predicted intercept
-of the constant-velocity threat must lie inside the missile's envelope (ground range, height, target speed) and in
-line of sight of an engagement radar of the firing site; the track may come from a linked site.</li>
+the kill-assessment delay; missiles guided at once also capped), ready rounds per launcher above the site's magazine
+reserve; the predicted intercept of the constant-velocity threat must lie inside the missile's envelope (minimum and
+maximum ground range, height, target speed).</li>
+<li><b>Fire control</b>: a guiding engagement radar (the firing site's own, or a linked site's) must hold the true
+target at launch and the predicted intercept point: line of sight over terrain and its Pd on the class's RCS in its
+band ≥ <code>engagement.fire_control_pd</code> — the same predicate as the coverage job's engagement layer. The
+doctrine's firing rule (<code>fire_at</code>: at maximum range, at a fraction of it, or at best Pk) then decides
+when.</li>
+<li><b>Kill geometry on the truth</b>: a round is a miss when its guiding radar loses the true target at a time step
+in flight (<i>lost fire control</i>), does not hold it at the intercept time (<i>masked at intercept</i>), the true
+target is then outside the missile's envelope (<i>outside envelope</i>), or the aim point is farther from it than the
+missile's divert basket (<i>outside basket</i>); only then is the kill drawn. Kills are plotted and listed at the
+true target position; the aim point and the miss distance are kept beside it.</li>
 <li><b>Fly-out</b>: boost–coast profile calibrated to the published maximum and average speeds where both are public;
 otherwise constant maximum speed (an optimistic bound, noted below). The interceptor meets the threat at the
 predicted time (homing; no manoeuvre after launch).</li>
@@ -55,8 +81,10 @@ predicted time (homing; no manoeuvre after launch).</li>
 maximum range and ceiling; one seeded draw per round from its own random stream. Doctrine <i>salvo</i>: one
 engagement of N rounds per threat; <i>shoot-look-shoot</i>: N rounds, then, after intercept + kill assessment, again
 while the threat survives and can be reached.</li>
-<li><b>Leak</b>: a live threat within the leak radius of a defended asset (horizontal distance, checked every step),
-or one that reaches the end of its route alive. <b>Survived</b>: still flying when the run ends.</li>
+<li><b>Outcomes</b>: <i>killed</i>; <i>leaked</i>: within the leak radius of a defended asset (horizontal
+distance, checked every step); <i>route ended</i>: its route ended away from every asset (not a leak); <i>never
+within reach</i>: never held by a guiding radar inside a missile's envelope; <i>inbound at end</i>: still flying when
+the run ends; <i>not started</i>: starts after the run ends.</li>
 </ul>
 """
 
@@ -115,8 +143,8 @@ def timeline_png(result: BattleResult, path: Path) -> Path:
     else:
         ax.set_ylabel("threat index")
     ax.set_xlabel("time, s")
-    k, l_, sv = result.count("killed"), result.count("leaked"), result.count("survived")
-    ax.set_title(f"Engagement timeline: {n} threats — {k} killed, {l_} leaked, {sv} survived; "
+    k, l_, sv = result.count("killed"), result.count("leaked"), n - result.count("killed") - result.count("leaked")
+    ax.set_title(f"Engagement timeline: {n} threats — {k} killed, {l_} leaked, {sv} neither; "
                  f"{sh['threat'].size} interceptors", fontsize=10)
     ax.grid(axis="x", alpha=0.3)
     if n:
@@ -163,9 +191,9 @@ def intercepts_png(result: BattleResult, path: Path) -> Path:
         ax.annotate(name, (e, nn), textcoords="offset points", xytext=(6, -12), fontsize=8, color="#1f3fbf")
     for outcome, marker, color in (("kill", "X", "#2ca02c"), ("miss", "x", "#ff7f0e")):
         m = sh["outcome"] == outcome
-        if m.any():
-            ax.scatter(sh["east_m"][m] / 1e3, sh["north_m"][m] / 1e3, marker=marker, s=55 if outcome == "kill" else 30,
-                       color=color, zorder=7)
+        if m.any():  # the TRUE target position at the intercept time
+            ax.scatter(sh["true_east_m"][m] / 1e3, sh["true_north_m"][m] / 1e3, marker=marker,
+                       s=55 if outcome == "kill" else 30, color=color, zorder=7)
     leaked = np.flatnonzero(result.status == "leaked")
     if leaked.size:
         p = s.leak_pos_enu_m[leaked] / 1e3
@@ -174,8 +202,8 @@ def intercepts_png(result: BattleResult, path: Path) -> Path:
                for i, c in enumerate(s.class_names)]
     handles += [Line2D([], [], ls="--", color=_MISSILE_COLORS[i % len(_MISSILE_COLORS)], label=f"max range {n}")
                 for i, n in enumerate(s.missile_names)]
-    handles += [Line2D([], [], marker="X", ls="", color="#2ca02c", label="kill (intercept point)"),
-                Line2D([], [], marker="x", ls="", color="#ff7f0e", label="miss (intercept point)"),
+    handles += [Line2D([], [], marker="X", ls="", color="#2ca02c", label="kill (true target at intercept)"),
+                Line2D([], [], marker="x", ls="", color="#ff7f0e", label="miss (true target at intercept time)"),
                 Line2D([], [], marker="s", ls="", color="#d62728", label="leak"),
                 Line2D([], [], marker="^", ls="", color="black", label="site"),
                 Line2D([], [], marker="*", ls="", color="#1f3fbf", label=f"defended asset ({radius:g} km leak radius)")]
@@ -212,7 +240,9 @@ def _outcome_rows(result: BattleResult) -> list[dict[str, Any]]:
             "t, s": "" if np.isnan(result.end_time_s[i]) else f"{result.end_time_s[i]:.1f}",
             "by": f"shot {shot}: {s.missile_names[sh['missile'][shot]]} from {s.launcher_label[sh['launcher'][shot]]}"
             if shot >= 0 else "",
-            "leaked at": s.asset_names[a] if a >= 0 else ("end of route" if a == -1 else ""),
+            "leaked at": s.asset_names[a] if a >= 0 and result.status[i] == "leaked" else "",
+            "true alt at kill, m MSL": f"{_alt_msl(s, sh, shot):.0f}" if shot >= 0 else "",
+            "aim point miss, m": f"{sh['miss_distance_m'][shot]:.0f}" if shot >= 0 else "",
             "known to a firing site, s": f"{known[i]:.0f}" if np.isfinite(known[i]) else "",
             "first launch, s": f"{first[i]:.1f}" if np.isfinite(first[i]) else "",
             "interceptors fired at it": int(np.count_nonzero(sh["threat"] == i)),
@@ -220,14 +250,20 @@ def _outcome_rows(result: BattleResult) -> list[dict[str, Any]]:
     return rows
 
 
+def _alt_msl(s: Any, sh: dict[str, np.ndarray], shot: int) -> float:
+    """Altitude above MSL of the true target at a shot's intercept."""
+    return float(s.world.frame.enu_to_geodetic(sh["true_east_m"][shot], sh["true_north_m"][shot],
+                                               sh["true_up_m"][shot])[2])
+
+
 def _headline_text(run: BattleRun) -> str:
     result, m = run.result, run.metrics
     s = result.setup
-    leaks = ", ".join((f"{v} at the end of {'its route' if v == 1 else 'their routes'}") if k == "(end of route)" else f"{k} {v}"
-                      for k, v in m["leaked_at"].items())
+    leaks = ", ".join(f"{k} {v}" for k, v in m["leaked_at"].items())
+    rest = ", ".join(f"{v} {k}" for k, v in m.get("outcomes", {}).items() if v and k not in ("killed", "leaked"))
     loaded = int(s.ready0.sum()) if s.ready0.size else 0
     text = (f"Of {m['threats']} threats, {m['killed']} were killed, {m['leaked']} leaked"
-            + (f" ({leaks})" if leaks else "") + f" and {m['survived']} survived, "
+            + (f" ({leaks})" if leaks else "") + (f"; {rest}" if rest else "") + ", "
             f"with {m['shots']} interceptors fired ({loaded} loaded at the start")
     text += (", reloads in reserve)" if s.reserve0.any() else ")")
     if m["kills_per_shot"] is not None:
@@ -237,9 +273,17 @@ def _headline_text(run: BattleRun) -> str:
     if s.tracker_mode:
         n_conf = p.get("threats_with_confirmed_track", 0)
         text += (f"Threats were engaged from the tracker's confirmed tracks ({n_conf} of {m['threats']} threats "
-                 f"ever had one); {p.get('track_error_misses', 0)} rounds missed on track error.")
+                 "ever had one).")
     else:
         text += "Threats were engaged from their true state once detected (perfect perception)."
+    fc = m.get("fire_control") or {}
+    causes = {k: v for k, v in (fc.get("shots_by_cause") or {}).items() if v and k != "killed"}
+    if causes:
+        text += " Misses by cause: " + ", ".join(f"{k} {v}" for k, v in causes.items()) + "."
+    if fc.get("launch_range_km"):
+        lr = fc["launch_range_km"]
+        text += (f" Launch ranges {lr['min']:.0f}–{lr['max']:.0f} km (fire control at Pd ≥ "
+                 f"{fc['fire_control_pd']:g}).")
     if p.get("mean_first_known_to_first_launch_s") is not None:
         text += f" Mean time from first known to first launch: {p['mean_first_known_to_first_launch_s']:.0f} s."
     return text
@@ -250,7 +294,8 @@ def battle_headline(run: BattleRun) -> list[str]:
     m = run.metrics
     s = run.result.setup
     out = ["<h2>Battle outcome</h2>", f"<p><b>{esc(_headline_text(run))}</b></p>"]
-    summary = [{"threats": m["threats"], "killed": m["killed"], "leaked": m["leaked"], "survived": m["survived"],
+    summary = [{"threats": m["threats"], "killed": m["killed"], "leaked": m["leaked"],
+                **{k: v for k, v in m.get("outcomes", {}).items() if k not in ("killed", "leaked")},
                 "interceptors": m["shots"], "engagements": m["engagements"],
                 "kills per interceptor": "" if m["kills_per_shot"] is None else f"{m['kills_per_shot']:.2f}",
                 "asset value leaked": f"{m['asset_value_leaked']:g}"}]
@@ -276,6 +321,11 @@ def battle_details(run: BattleRun) -> list[str]:
     out.append(f"<p class='muted'>One replication, seed {esc(result.seed)}; doctrine {esc(st.doctrine)} "
                f"(salvo of {st.salvo_size}, kill assessment {st.kill_assessment_s:g} s), assignment "
                f"{esc(st.assignment)}, tracking {esc(st.tracking)}, leak radius {st.leak_radius_km:g} km; "
+               f"fire control at Pd ≥ {st.fire_control_pd:g}, fire at {esc(st.fire_at)}"
+               + (f" ({st.fire_range_fraction:g} of maximum range)" if st.fire_at == "range_fraction" else "")
+               + f", magazine reserve {st.magazine_reserve} per site"
+               + (f", launch on tracks with velocity σ < {st.max_velocity_sigma_mps:g} m/s" if st.tracking == "tracker"
+                  else "") + "; "
                f"{s.n_steps} steps of {s.world.scenario.run.time_step_s:g} s; time loop {result.seconds:.2f} s.</p>")
     by_class = [{"class": c, **v} for c, v in m["by_class"].items()]
     out.append("<h3>Outcome per threat class</h3>" + table(by_class, left=("class",)))

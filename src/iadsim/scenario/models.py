@@ -283,6 +283,25 @@ class EngagementSettings(_Model):
     assignment: Literal["optimal", "greedy"] = "optimal"
     leak_radius_km: Finite = Field(default=5.0, gt=0.0, le=500.0,
                                    description="A threat inside this distance of a defended asset has leaked.")
+    fire_control_pd: Finite = Field(
+        default=0.5, gt=0.0, lt=1.0,
+        description="Pd (on the class's RCS in the radar's band, line of sight over terrain included) at "
+                    "which an engagement radar holds a target for fire control: needed from launch to "
+                    "intercept, and by the coverage job's engagement layer. Strictly between 0 and 1.")
+    max_velocity_sigma_mps: Finite = Field(
+        default=50.0, gt=0.0, le=1000.0,
+        description="tracking: tracker — launch only on a track whose velocity standard deviation "
+                    "(root of the mean diagonal of its velocity covariance) is below this, m/s.")
+    fire_at: Literal["max_range", "range_fraction", "best_pk"] = Field(
+        default="max_range",
+        description="When to fire: as soon as the predicted intercept is inside the envelope (max_range), "
+                    "only once it is within fire_range_fraction of the missile's maximum range "
+                    "(range_fraction), or only when waiting one time step would not raise the Pk (best_pk).")
+    fire_range_fraction: Finite = Field(
+        default=0.8, gt=0.0, le=1.0,
+        description="fire_at: range_fraction — fraction of the missile's maximum range, (0, 1].")
+    magazine_reserve: int = Field(
+        default=0, ge=0, le=1000, description="Ready rounds each site keeps back (not fired).")
 
 
 class Scenario(_Model):

@@ -23,9 +23,9 @@ Two modes (``scenario.engagement.tracking``):
     recently (ties: smaller position covariance), extrapolated at constant velocity from its
     last scan to the step time. It is the fused estimate (all radars' plots), shared over the
     network; a site that holds a duplicate track of the same threat engages from that best track;
-  - the estimate's covariance, predicted with the tracker's own nearly-constant-velocity model
-    (``q = process_noise_mps2²``) to the intercept time, decides whether a shot can find its
-    target at all (:mod:`iadsim.sim.battle`: a **track error** miss);
+  - the estimate's velocity standard deviation (:func:`velocity_sigma_mps`) must be below
+    ``engagement.max_velocity_sigma_mps`` for a launch (track quality before launch); whether a
+    shot can kill is then decided on the truth (:mod:`iadsim.sim.battle`: divert basket);
   - ``detected`` events come from the plots: the first step at or after a radar's first plot of
     the threat.
 
@@ -58,6 +58,7 @@ class Perception:
     vel_enu_mps: np.ndarray | None = None  # (N, K, 3)
     row: np.ndarray | None = None  # (N, K) tracked-run row of the estimate, −1: none
     first_confirmed_s: np.ndarray | None = None  # (N,) first confirmed associated track, NaN: never
+    vel_sigma_mps: np.ndarray | None = None  # (N, K) velocity σ of the estimate (tracker), NaN: none
 
 
 def site_sources(world: World) -> list[list[int]]:
@@ -89,6 +90,7 @@ def tracker_perception(world: World, t_s: np.ndarray, n: int, meas: Measurements
     vel = np.full((n, k, 3), np.nan)
     row_nk = np.full((n, k), -1, np.int64)
     first_conf = np.full(n, np.nan)
+    vel_sigma = np.full((n, k), np.nan)
 
     # detected: first battle step at or after each radar's plots of each threat
     det = meas.detections
@@ -139,5 +141,13 @@ def tracker_perception(world: World, t_s: np.ndarray, n: int, meas: Measurements
             pos[li, si_] = tr.x[ri, :3] + tr.x[ri, 3:6] * dt
             vel[li, si_] = tr.x[ri, 3:6]
             row_nk[li, si_] = ri
+            vel_sigma[li, si_] = velocity_sigma_mps(tr.P[ri])
     return Perception(known_site=known, detected_radar=detected, pos_enu_m=pos, vel_enu_mps=vel, row=row_nk,
-                      first_confirmed_s=first_conf)
+                      first_confirmed_s=first_conf, vel_sigma_mps=vel_sigma)
+
+
+def velocity_sigma_mps(cov: np.ndarray) -> np.ndarray:
+    """Velocity standard deviation of (..., 6, 6) CV-state covariances: √(trace of the velocity
+    block / 3), the RMS over the three axes, m/s."""
+    c = np.asarray(cov, dtype=float)
+    return np.sqrt(np.maximum(np.trace(c[..., 3:6, 3:6], axis1=-2, axis2=-1), 0.0) / 3.0)

@@ -17,18 +17,19 @@ import numpy as np
 from iadsim.catalog import Catalog, load_catalog
 from iadsim.geo.dem import Dem, flat_local_dem, load_dem, window_around
 from iadsim.geo.frames import LocalFrame, geodesic_inverse
+from iadsim.geo.refraction import slant_range_elevation
 from iadsim.errors import ScenarioError
 from iadsim.io import format_path
 from iadsim.scenario import LoadedScenario, Surface
 from iadsim.sensors.detection import PdTable, required_snr_db
-from iadsim.geo.refraction import effective_earth_radius_m
+from iadsim.geo.refraction import effective_earth_radius_m, slant_range_elevation
 from iadsim.sensors.propagation import (
     rms_wave_height_m,
     sea_reflection_factor4,
     sea_state_rms_height_m,
     specular_point_m,
 )
-from iadsim.sensors.radar_equation import radar_constant_from_reference, wavelength_m
+from iadsim.sensors.radar_equation import radar_constant_from_reference, snr_from_constant, wavelength_m
 from iadsim.sensors.terrain import lowest_visible_height
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -82,6 +83,10 @@ class RadarInstance:
         hi = self.reference_range_high_m or self.reference_range_m
         return (self.radar_constant_m2 * (lo / self.reference_range_m) ** 4,
                 self.radar_constant_m2 * (hi / self.reference_range_m) ** 4)
+    #: catalog ``fire_control`` channels (per battalion): targets engaged and missiles guided at once;
+    #: None where the catalog gives none (search radars)
+    fire_control_targets: int | None = None
+    fire_control_missiles: int | None = None
 
     @property
     def antenna_alt_msl_m(self) -> float:
@@ -104,6 +109,9 @@ class MissileInstance:
     alt_max_m: float
     speed_max_mps: float
     speed_avg_mps: float | None
+    #: correction capability at intercept (catalog ``divert_basket_m``), metres; None only for
+    #: instances built in code (a scenario's missiles must have it: :func:`compile_world`)
+    divert_basket_m: float | None = None
 
 
 @dataclass(frozen=True)
@@ -247,6 +255,83 @@ class World:
         sea[inside] = self.dem.height_m[rows[inside], cols[inside]] <= SEA_LEVEL_TOLERANCE_M
         return sea
 
+    def radar_visible_snr(self, radar: RadarInstance, ground_range_m: np.ndarray, az_rad: np.ndarray,
+                          ground_m: np.ndarray, alt_msl_m: np.ndarray, lowest_visible_height_m: np.ndarray,
+                          x_m: np.ndarray, y_m: np.ndarray, cell_m: float = 0.0) -> tuple[np.ndarray, np.ndarray]:
+        """Where ``radar`` sees targets, and its SNR there per square metre of RCS.
+
+        Visible: above ground and at or above the radar's lowest visible height there (terrain,
+        4/3 earth), inside its sector, elevation limits and instrumented range. SNR per m² =
+        K·F⁴/R⁴ (calibrated constant; F⁴ from :meth:`sea_factor4_xy` at the targets' DEM-CRS
+        points ``x_m, y_m``, lobe-averaged over ``cell_m``), 0 where not visible. The one physics
+        core of the coverage grids, point sensing and fire control; all arrays broadcast together.
+        """
+        gr, az, ground, h_msl, lvh, x, y = np.broadcast_arrays(
+            *(np.asarray(v, dtype=np.float64) for v in
+              (ground_range_m, az_rad, ground_m, alt_msl_m, lowest_visible_height_m, x_m, y_m)))
+        slant, el = slant_range_elevation(gr, radar.antenna_alt_msl_m, h_msl, self.k_factor)
+        slant = np.asarray(slant, dtype=np.float64)
+        el = np.asarray(el, dtype=np.float64)
+        h_agl = h_msl - ground
+        visible = ((gr <= radar.max_range_m) & radar.in_sector(az) & (h_agl >= 0.0) & (h_agl >= lvh)
+                   & (el >= radar.elevation_min_rad) & (el <= radar.elevation_max_rad)
+                   & (slant <= radar.max_range_m))
+        snr = np.zeros(gr.shape, dtype=np.float64)
+        if visible.any():
+            f4 = self.sea_factor4_xy(radar, x[visible], y[visible], gr[visible], h_msl[visible], cell_m)
+            snr[visible] = snr_from_constant(radar.radar_constant_m2, np.maximum(slant[visible], 1.0), 1.0,
+                                             1.0) * f4
+        return visible, snr
+
+    def radar_pd(self, radar: RadarInstance, ground_range_m: np.ndarray, az_rad: np.ndarray, ground_m: np.ndarray,
+                 alt_msl_m: np.ndarray, lowest_visible_height_m: np.ndarray, rcs_m2: np.ndarray | float,
+                 x_m: np.ndarray, y_m: np.ndarray, cell_m: float = 0.0) -> np.ndarray:
+        """Pd of ``radar`` on targets of RCS ``rcs_m2`` (in its band): its detection statistics on
+        the SNR of :meth:`radar_visible_snr`, 0 where the target is not visible."""
+        visible, snr1 = self.radar_visible_snr(radar, ground_range_m, az_rad, ground_m, alt_msl_m,
+                                               lowest_visible_height_m, x_m, y_m, cell_m)
+        pd = np.zeros(visible.shape, dtype=np.float64)
+        rcs = np.broadcast_to(np.asarray(rcs_m2, dtype=np.float64), visible.shape)
+        pd[visible] = self.pd_table(radar)(snr1[visible] * rcs[visible])
+        return pd
+
+    def fire_control(self, radar: RadarInstance, ground_range_m: np.ndarray, az_rad: np.ndarray,
+                     ground_m: np.ndarray, alt_msl_m: np.ndarray, lowest_visible_height_m: np.ndarray,
+                     rcs_m2: np.ndarray | float, x_m: np.ndarray, y_m: np.ndarray,
+                     cell_m: float = 0.0) -> np.ndarray:
+        """Whether engagement radar ``radar`` holds targets for fire control: line of sight over
+        terrain and its Pd (:meth:`radar_pd`) ≥ ``engagement.fire_control_pd``. The one predicate
+        the coverage job's engagement layer and the battle (launch, in flight, at intercept) use."""
+        return self.fire_control_holds(self.radar_pd(radar, ground_range_m, az_rad, ground_m, alt_msl_m,
+                                                     lowest_visible_height_m, rcs_m2, x_m, y_m, cell_m))
+
+    def fire_control_holds(self, pd: np.ndarray) -> np.ndarray:
+        """The fire-control threshold applied to an engagement radar's Pd."""
+        return np.asarray(pd) >= float(self.scenario.engagement.fire_control_pd)
+
+    def fire_control_at(self, radar: RadarInstance, lat_rad: np.ndarray, lon_rad: np.ndarray,
+                        alt_msl_m: np.ndarray, rcs_m2: np.ndarray | float) -> np.ndarray:
+        """:meth:`fire_control` at WGS84 points (ground from the DEM, line of sight from the radar's
+        terrain pass, ground range and azimuth on the ellipsoid)."""
+        lat = np.atleast_1d(np.asarray(lat_rad, dtype=np.float64))
+        lon = np.atleast_1d(np.asarray(lon_rad, dtype=np.float64))
+        alt = np.broadcast_to(np.asarray(alt_msl_m, dtype=np.float64), lat.shape)
+        out = np.zeros(lat.shape, dtype=bool)
+        ok = np.isfinite(lat) & np.isfinite(lon) & np.isfinite(alt)
+        if not ok.any():
+            return out
+        la, lo = lat[ok], lon[ok]
+        ground = np.asarray(self.dem.sample_height_m(la, lo), dtype=np.float64).reshape(la.shape)
+        ground = np.where(np.isfinite(ground), ground, 0.0)
+        lvh = self.radar_terrain(radar).sample_nearest(la, lo)
+        gr, az = geodesic_inverse(np.full(la.shape, radar.lat_rad), np.full(la.shape, radar.lon_rad), la, lo)
+        x, y = self.dem.latlon_to_xy(la, lo)
+        rcs = np.broadcast_to(np.asarray(rcs_m2, dtype=np.float64), lat.shape)[ok]
+        out[ok] = self.fire_control(radar, np.asarray(gr, dtype=np.float64).reshape(la.shape),
+                                    np.asarray(az, dtype=np.float64).reshape(la.shape), ground, alt[ok], lvh, rcs,
+                                    np.asarray(x).reshape(la.shape), np.asarray(y).reshape(la.shape))
+        return out
+
     def radar_terrain(self, radar: RadarInstance) -> RadarTerrain:
         """The radar's lowest-visible-height grid out to the analysis radius (computed once), on
         the same DEM window as its site's coverage grid."""
@@ -325,6 +410,8 @@ def _radar_instance(index: int, site_index: int, site_name: str, lat: float, lon
         reference_range_m=ref_range_m, reference_rcs_m2=ref_rcs,
         reference_range_low_m=float(getattr(ref.range_km, "low", nominal(ref.range_km))) * 1e3,
         reference_range_high_m=float(getattr(ref.range_km, "high", nominal(ref.range_km))) * 1e3,
+        fire_control_targets=None if spec.fire_control is None else int(round(nominal(spec.fire_control.targets))),
+        fire_control_missiles=None if spec.fire_control is None else int(round(nominal(spec.fire_control.missiles))),
     )
 
 
@@ -334,6 +421,20 @@ def _missile(catalog: Catalog, name: str) -> MissileInstance:
         name=m.name, range_min_m=(_opt(m.range_min_km, 1e3) or 0.0), range_max_m=nominal(m.range_max_km) * 1e3,
         alt_min_m=nominal(m.alt_min_m), alt_max_m=nominal(m.alt_max_km) * 1e3,
         speed_max_mps=nominal(m.speed_max_mps), speed_avg_mps=_opt(m.speed_avg_mps),
+        divert_basket_m=_opt(m.divert_basket_m),
+    )
+
+
+def _require_divert_basket(catalog: Catalog, missile: str, loaded: LoadedScenario, path: tuple[Any, ...]) -> None:
+    """A missile a scenario fires must say how far from its aim point it can still kill (no default)."""
+    if catalog.missile(missile).divert_basket_m is not None:
+        return
+    line, col = loaded.located.where(path)
+    raise ScenarioError(
+        f"the catalog has no divert_basket_m for missile {missile} (the largest miss between the predicted "
+        "aim point and the true target that its guidance can take out); add it to the catalog entry, as a "
+        "sourced figure or a marked assumption with a spread",
+        file=loaded.source, line=line, column=col, field=format_path(path),
     )
 
 
@@ -394,10 +495,12 @@ def compile_world(loaded: LoadedScenario, catalog: Catalog | None = None) -> Wor
                                           ("sites", si, "radars", rj), loaded, catalog, notes))
             r_idx.append(len(radars) - 1)
         l_idx = []
-        for lp in s.launchers:
+        for lj, lp in enumerate(s.launchers):
             spec = catalog.launcher(lp.equipment)
             load = dict(lp.load) if lp.load else spec.default_load()
             for m in load:
+                lpath = ("sites", si, "launchers", lj) + (("load", m) if lp.load else ("equipment",))
+                _require_divert_basket(catalog, m, loaded, lpath)
                 if catalog.missile(m).range_min_km is None:
                     notes.append(f"{m}: no public minimum range; not applied")
             launchers.append(LauncherGroup(

@@ -1,0 +1,502 @@
+"""The named phases of one battle step (:mod:`iadsim.sim.battle`), each a small function over arrays.
+
+A step at time ``t`` runs, in order: :func:`reloads`, :func:`kill_assessment` (intercepts due by
+``t``), :func:`leaks`, then the decision cycle — :func:`capacity`, :func:`perceive`,
+:func:`evaluate`, :func:`fire_control` (geometry, guiding radar and the doctrine's firing rule),
+:func:`assign` and :func:`launch` (fly-out). :func:`outcomes` labels every threat at the end. Each
+phase reads the static :class:`~iadsim.sim.battle_setup.BattleSetup` and reads or updates the
+mutable :class:`BattleState`; a newcomer can replace one phase without touching the others.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from iadsim.engagement import (
+    advance,
+    assign_greedy,
+    assign_optimal,
+    engagement_pk,
+    evaluate_threats,
+    expected_value_saved,
+    fire,
+    in_envelope,
+    intercept_constant_speed,
+    intercept_flyout,
+    make_magazine,
+    shot_rngs,
+)
+from iadsim.sim.battle_setup import BattleSetup, threat_rcs_m2
+
+EVENTS = ("detected", "tracked", "evaluated", "assigned", "launched", "intercepted", "missed", "leaked",
+          "reload_done", "route_ended")
+_EV = {name: i for i, name in enumerate(EVENTS)}
+SHOT_OUTCOMES = ("kill", "miss", "target_gone", "in_flight")
+#: why a shot missed (``shots.csv`` column ``cause``)
+MISS_CAUSES = ("kill draw failed", "lost fire control", "masked at intercept", "outside envelope",
+               "outside basket", "target already destroyed", "target leaked or its route ended first",
+               "in flight at end of run")
+VALUE_FLOOR = 1e-3
+#: threat status codes during the run
+FLYING, KILLED, LEAKED, ROUTE_ENDED = 0, 1, 2, 3
+
+_INT_COLS = ("event", "threat", "site", "radar", "launcher", "missile", "shot", "asset")
+_FLOAT_COLS = ("t_s", "value", "pk", "t_intercept_s", "east_m", "north_m", "up_m", "aim_east_m", "aim_north_m",
+               "aim_up_m", "miss_distance_m")
+_SHOT_KEYS = ("threat", "launcher", "missile", "radar", "guide", "site", "t_launch_s", "t_intercept_s", "pk",
+              "kill_draw", "east_m", "north_m", "up_m", "true_east_m", "true_north_m", "true_up_m",
+              "miss_distance_m", "engagement", "cause")
+
+
+class EventLog:
+    """Events as column chunks, concatenated once at the end."""
+
+    def __init__(self) -> None:
+        self.chunks: list[dict[str, np.ndarray]] = []
+
+    def add(self, event: str, t_s, detail: str = "", **cols) -> None:
+        sizes = [np.size(t_s)] + [np.size(v) for key, v in cols.items() if key != "detail_each"]
+        if "detail_each" in cols:
+            sizes.append(np.size(cols["detail_each"]))
+        n = int(max(sizes))
+        if min(sizes) == 0:
+            return
+        chunk = {"event": np.full(n, _EV[event], dtype=np.int64),
+                 "t_s": np.broadcast_to(np.asarray(t_s, dtype=float), (n,)).copy()}
+        for c in _INT_COLS[1:]:
+            chunk[c] = np.broadcast_to(np.asarray(cols.pop(c, -1), dtype=np.int64), (n,)).copy()
+        for c in _FLOAT_COLS[1:]:
+            chunk[c] = np.broadcast_to(np.asarray(cols.pop(c, np.nan), dtype=float), (n,)).copy()
+        d = cols.pop("detail_each", None)
+        chunk["detail"] = np.asarray(d, dtype=object) if d is not None else np.full(n, detail, dtype=object)
+        if cols:
+            raise TypeError(f"unknown event columns {sorted(cols)}")
+        self.chunks.append(chunk)
+
+    def arrays(self) -> dict[str, np.ndarray]:
+        keys = _INT_COLS + _FLOAT_COLS + ("detail",)
+        if not self.chunks:
+            return {k: np.zeros(0, dtype=object if k == "detail" else (np.int64 if k in _INT_COLS else float))
+                    for k in keys}
+        out = {k: np.concatenate([c[k] for c in self.chunks]) for k in keys}
+        order = np.lexsort((out["shot"], out["threat"], out["event"], out["t_s"]))
+        return {k: v[order] for k, v in out.items()}
+
+
+@dataclass
+class BattleState:
+    """Everything that changes during a run: threats, magazines, fire-control channels, shots."""
+
+    status: np.ndarray  # (N,) FLYING, KILLED, LEAKED, ROUTE_ENDED
+    end_time_s: np.ndarray  # (N,)
+    kill_shot: np.ndarray  # (N,)
+    engaged: np.ndarray  # (N,) engagements so far
+    eligible_at: np.ndarray  # (N,) shoot-look-shoot: when the last engagement is assessed
+    last_asset: np.ndarray  # (N,) last evaluated asset (event only when it changes)
+    mag: object  # MagazineState or None
+    shots: dict[str, list] = field(default_factory=lambda: {k: [] for k in _SHOT_KEYS})
+    shot_out: list[int] = field(default_factory=list)
+    shot_t_int: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    shot_radar: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    unresolved: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=bool))
+    eng_release: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    eng_radar: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    cycles: int = 0
+
+    @classmethod
+    def start(cls, s: BattleSetup) -> BattleState:
+        n = s.n_threats
+        mag = make_magazine(s.ready0, s.reload_s, s.launch_interval_s, reserve=s.reserve0,
+                            t_s=float(s.t_s[0]) if s.n_steps else 0.0) if s.ready0.size else None
+        return cls(status=np.zeros(n, dtype=np.int8), end_time_s=np.full(n, np.nan),
+                   kill_shot=np.full(n, -1, dtype=np.int64), engaged=np.zeros(n, dtype=np.int64),
+                   eligible_at=np.full(n, -np.inf), last_asset=np.full(n, -9, dtype=np.int64), mag=mag)
+
+
+# ---------------------------------------------------------------------------------------------
+# truth helpers
+
+
+def true_state_at(s: BattleSetup, threat: int, t_s: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(ENU (R, 3), (lat, lon, alt MSL) (R, 3)) of the TRUE threat at times ``t_s``, linear between steps."""
+    t = np.atleast_1d(np.asarray(t_s, dtype=float))
+    p = np.stack([np.interp(t, s.t_s, s.traj.pos_enu_m[threat, :, j]) for j in range(3)], axis=-1)
+    g = np.stack([np.interp(t, s.t_s, a[threat]) for a in (s.traj.lat_rad, s.traj.lon_rad, s.traj.alt_msl_m)],
+                 axis=-1)
+    return p, g
+
+
+def ground_height_m(s: BattleSetup, lat_rad: np.ndarray, lon_rad: np.ndarray) -> np.ndarray:
+    g = np.asarray(s.world.dem.sample_height_m(np.atleast_1d(lat_rad), np.atleast_1d(lon_rad)), dtype=float)
+    return np.where(np.isfinite(g), g, 0.0).reshape(np.shape(np.atleast_1d(lat_rad)))
+
+
+# ---------------------------------------------------------------------------------------------
+# phases 1–3: reloads, kill assessment, leaks
+
+
+def reloads(s: BattleSetup, st: BattleState, t: float, log: EventLog) -> None:
+    """Reloads completed by ``t`` make rounds ready (``reload_done`` events at their exact times)."""
+    mag = st.mag
+    if mag is None or not mag.queue_type.size:
+        return
+    done = mag.queue_done_s <= t
+    if done.any():
+        li, qi = np.nonzero(done)
+        log.add("reload_done", mag.queue_done_s[li, qi], launcher=li, missile=mag.queue_type[li, qi],
+                site=s.launcher_site[li])
+        st.mag = advance(mag, t)
+
+
+def kill_assessment(s: BattleSetup, st: BattleState, t: float, log: EventLog) -> None:
+    """Shots whose intercept time is ≤ ``t``, in order of (intercept time, shot id): decided on the
+    TRUE target (:func:`resolve_shot`)."""
+    if not st.unresolved.any():
+        return
+    due = np.flatnonzero(st.unresolved & (st.shot_t_int <= t))
+    for i in due[np.lexsort((due, st.shot_t_int[due]))].tolist():
+        resolve_shot(s, st, i, log)
+    st.unresolved[due] = False
+
+
+def miss_cause(s: BattleSetup, st: BattleState, i: int) -> str | None:
+    """Why shot ``i`` cannot kill, checked on the truth in this order, or None (then the draw decides):
+    the target is gone; the guiding radar lost it at a step between launch and intercept (``lost fire
+    control``); it does not hold the true target at intercept (``masked at intercept``); the true
+    target is outside the missile's kinematic envelope (``outside envelope``); the aim point is
+    farther from it than the missile's divert basket (``outside basket``)."""
+    sh = st.shots
+    th, ti, g = sh["threat"][i], sh["t_intercept_s"][i], sh["guide"][i]
+    if st.status[th] == KILLED and st.end_time_s[th] <= ti:
+        return "target already destroyed"
+    if s.leak_time_s[th] < ti:
+        return "target leaked or its route ended first"
+    steps = np.flatnonzero((s.t_s >= sh["t_launch_s"][i] - 1e-9) & (s.t_s < ti))
+    if steps.size and not s.fc_hold[g, th, steps].all():
+        return "lost fire control"
+    _, geo = true_state_at(s, th, np.array([ti]))
+    radar = s.world.radars[int(s.eng_radar[g])]
+    rcs = threat_rcs_m2(s.world, s.traj, radar.band)[th]
+    if not s.world.fire_control_at(radar, geo[:, 0], geo[:, 1], geo[:, 2], rcs)[0]:
+        return "masked at intercept"
+    true = np.array([sh["true_east_m"][i], sh["true_north_m"][i], sh["true_up_m"][i]])
+    m = sh["missile"][i]
+    agl = geo[:, 2] - ground_height_m(s, geo[:, 0], geo[:, 1])
+    speed = float(np.linalg.norm([np.interp(ti, s.t_s, s.traj.vel_enu_mps[th, :, j]) for j in range(3)]))
+    site_pos = s.site_pos_enu_m[sh["site"][i]]
+    if not bool(in_envelope(true[None, :], site_pos, speed, s.envelope.take([m]), alt_m=agl)[0]):
+        return "outside envelope"
+    if not sh["miss_distance_m"][i] <= s.divert_basket_m[m]:
+        return "outside basket"
+    return None
+
+
+def resolve_shot(s: BattleSetup, st: BattleState, i: int, log: EventLog) -> None:
+    sh = st.shots
+    th, ti = sh["threat"][i], sh["t_intercept_s"][i]
+    common = dict(threat=th, site=sh["site"][i], radar=sh["radar"][i], launcher=sh["launcher"][i],
+                  missile=sh["missile"][i], shot=i, pk=sh["pk"][i], t_intercept_s=ti,
+                  east_m=sh["true_east_m"][i], north_m=sh["true_north_m"][i], up_m=sh["true_up_m"][i],
+                  aim_east_m=sh["east_m"][i], aim_north_m=sh["north_m"][i], aim_up_m=sh["up_m"][i],
+                  miss_distance_m=sh["miss_distance_m"][i])
+    cause = miss_cause(s, st, i)
+    if cause is None and sh["kill_draw"][i]:
+        st.shot_out[i] = 0
+        st.status[th], st.end_time_s[th], st.kill_shot[th] = KILLED, ti, i
+        sh["cause"][i] = "killed"
+        log.add("intercepted", ti, "killed", **common)
+        return
+    cause = cause or "kill draw failed"
+    st.shot_out[i] = 2 if cause.startswith("target") else 1
+    sh["cause"][i] = cause
+    detail = cause
+    if cause == "outside basket":
+        detail = (f"outside basket: the aim point was {sh['miss_distance_m'][i]:.0f} m from the true target "
+                  f"(divert basket {s.divert_basket_m[sh['missile'][i]]:.0f} m)")
+    log.add("missed", ti, detail, **common)
+
+
+def leaks(s: BattleSetup, st: BattleState, t: float, log: EventLog) -> None:
+    """A flying threat whose leak time is ≤ ``t`` has leaked at its asset, or its route has ended
+    away from every asset (not a leak)."""
+    lk = np.flatnonzero((st.status == FLYING) & (s.leak_time_s <= t))
+    if not lk.size:
+        return
+    la = s.leak_asset[lk]
+    st.status[lk] = np.where(la >= 0, LEAKED, ROUTE_ENDED)
+    st.end_time_s[lk] = s.leak_time_s[lk]
+    p = s.leak_pos_enu_m[lk]
+    at = la >= 0
+    log.add("leaked", s.leak_time_s[lk[at]], "within leak radius of a defended asset", threat=lk[at], asset=la[at],
+            east_m=p[at, 0], north_m=p[at, 1], up_m=p[at, 2])
+    log.add("route_ended", s.leak_time_s[lk[~at]], "reached the end of its route away from every asset",
+            threat=lk[~at], east_m=p[~at, 0], north_m=p[~at, 1], up_m=p[~at, 2])
+
+
+# ---------------------------------------------------------------------------------------------
+# phase 4: capacity
+
+
+@dataclass
+class Capacity:
+    chan_free: np.ndarray  # (E,) engagements each fire unit can still start
+    col_ready: np.ndarray  # (W,) ready rounds per weapon column
+    col_radar: np.ndarray  # (W,) fire unit of each column, −1
+    col_ok: np.ndarray  # (W,) the column can fire a salvo now
+    site_avail: np.ndarray  # (S,) ready rounds above the site's magazine reserve
+
+
+def capacity(s: BattleSetup, st: BattleState, t: float, salvo: int) -> Capacity:
+    """Free fire-control channels (targets engaged and missiles guided at once), ready rounds,
+    launch interval and the sites' magazine reserve."""
+    n_e = s.eng_radar.size
+    busy_t = np.bincount(st.eng_radar[st.eng_release > t], minlength=n_e)
+    busy_m = (np.bincount(st.shot_radar[st.shot_t_int > t], minlength=n_e) if st.shot_radar.size
+              else np.zeros(n_e, np.int64))
+    chan_free = np.maximum(np.minimum(s.eng_targets - busy_t, (s.eng_missiles - busy_m) // salvo), 0)
+    ready = st.mag.ready
+    col_ready = ready[s.weapon_launcher, s.weapon_missile]
+    wr = s.launcher_radar[s.weapon_launcher]
+    n_sites = len(s.world.sites)
+    site_avail = (np.bincount(s.launcher_site, weights=ready.sum(axis=1), minlength=n_sites).astype(np.int64)
+                  - int(s.settings.magazine_reserve))
+    col_ok = ((col_ready >= salvo) & (st.mag.next_launch_s[s.weapon_launcher] <= t) & (wr >= 0)
+              & (chan_free[np.maximum(wr, 0)] > 0) & (site_avail[s.launcher_site[s.weapon_launcher]] >= salvo))
+    return Capacity(chan_free, col_ready, wr, col_ok, site_avail)
+
+
+# ---------------------------------------------------------------------------------------------
+# phase 5: perception and threat evaluation
+
+
+def perceive(s: BattleSetup, st: BattleState, cap: Capacity, k: int) -> np.ndarray:
+    """Candidate threats at step ``k``: flying, eligible (shoot–look–shoot: the last engagement
+    assessed; salvo: never engaged), known to a site that can fire, and (tracker) on a track whose
+    velocity σ is below ``max_velocity_sigma_mps``."""
+    t = float(s.t_s[k])
+    flying = (st.status == FLYING) & s.traj.active[:, k] & (s.leak_time_s > t)
+    elig = (t >= st.eligible_at) if s.settings.doctrine == "shoot-look-shoot" else (st.engaged == 0)
+    cand = flying & elig
+    if not cand.any():
+        return np.zeros(0, dtype=np.int64)
+    usable_sites = np.unique(s.kind_site[s.weapon_kind[cap.col_ok]])
+    cand &= s.known_site[usable_sites][:, :, k].any(axis=0)
+    if s.tracker_mode:
+        with np.errstate(invalid="ignore"):
+            cand &= s.est_vel_sigma_mps[:, k] < float(s.settings.max_velocity_sigma_mps)
+    return np.flatnonzero(cand)
+
+
+def evaluate(s: BattleSetup, st: BattleState, ci: np.ndarray, pos: np.ndarray, vel: np.ndarray, t: float,
+             log: EventLog):
+    """Threat evaluation against the defended assets: (evaluation, value ≥ a small floor)."""
+    ev = evaluate_threats(pos, vel, s.asset_pos_enu_m, s.asset_value)
+    floor = VALUE_FLOOR * (float(s.asset_value.min()) if s.asset_value.size else 1.0)
+    changed = ev.asset != st.last_asset[ci]
+    if changed.any():
+        log.add("evaluated", t, threat=ci[changed], asset=ev.asset[changed], value=ev.score[changed])
+        st.last_asset[ci[changed]] = ev.asset[changed]
+    return ev, ev.score + floor
+
+
+# ---------------------------------------------------------------------------------------------
+# phase 6: fire control (predicted intercept, envelope, guiding radar, when to fire)
+
+
+class FireControl:
+    """Predicted intercepts, envelope, the guiding radar and Pk for (threat, weapon kind) pairs."""
+
+    def __init__(self, setup: BattleSetup) -> None:
+        self.s = setup
+        w = setup.world
+        self.rcs = np.array([threat_rcs_m2(w, setup.traj, w.radars[ri].band) for ri in setup.eng_radar.tolist()]
+                            ).reshape(setup.eng_radar.size, setup.n_threats)
+
+    def predict(self, pos, vel, kinds, offset):
+        """(t_int (P, Kd'), points (P, Kd', 3), feasible) of the fly-out launched ``offset`` s later."""
+        s = self.s
+        n_p, n_k = pos.shape[0], kinds.size
+        kpos, km = s.kind_pos_enu_m[kinds], s.kind_missile[kinds]
+        bc = s.boost_coast[km]
+        t_int = np.full((n_p, n_k), np.nan)
+        pts = np.full((n_p, n_k, 3), np.nan)
+        feas = np.zeros((n_p, n_k), dtype=bool)
+        for sel, solve in ((~bc, "cs"), (bc, "bc")):
+            if not sel.any():
+                continue
+            if solve == "cs":
+                sol = intercept_constant_speed(pos, vel, kpos[sel], s.speed_max_mps[km[sel]], offset[:, None])
+            else:
+                sol = intercept_flyout(pos, vel, kpos[sel], s.profile.take(km[sel]), offset[:, None])
+            t_int[:, sel], pts[:, sel], feas[:, sel] = sol.t_intercept_s, sol.pos_enu_m, sol.feasible
+        return t_int, pts, feas
+
+    def guides(self, pts, threats, kinds, k, work):
+        """(P, Kd') eng index of the first radar that may guide the kind's site and holds the TRUE
+        threat now (step ``k``) and the predicted point ``pts``; −1: none."""
+        s = self.s
+        guide = np.full(work.shape, -1, dtype=np.int64)
+        if not work.any():
+            return guide, np.full(work.shape, np.nan)
+        p = pts[work]
+        lat, lon, h = (np.atleast_1d(a) for a in s.world.frame.enu_to_geodetic(p[:, 0], p[:, 1], p[:, 2]))
+        agl = np.full(work.shape, np.nan)
+        agl[work] = h - ground_height_m(s, lat, lon)
+        th = np.broadcast_to(threats[:, None], work.shape)[work]
+        site_of = np.broadcast_to(s.kind_site[kinds][None, :], work.shape)[work]
+        g_w = np.full(th.size, -1, dtype=np.int64)
+        for site in np.unique(site_of).tolist():
+            for g in s.site_guides[site]:
+                m = (site_of == site) & (g_w < 0) & s.fc_hold[g, th, k]
+                if m.any():
+                    radar = s.world.radars[int(s.eng_radar[g])]
+                    held = s.world.fire_control_at(radar, lat[m], lon[m], h[m], self.rcs[g, th[m]])
+                    g_w[np.flatnonzero(m)[held]] = g
+        guide[work] = g_w
+        return guide, agl
+
+    def __call__(self, pos, vel, threats, kinds, offset, k):
+        """(t_int, points, ok, pk, guide), arrays (P, Kd'), for P threat states."""
+        s = self.s
+        km = s.kind_missile[kinds]
+        kpos = s.kind_pos_enu_m[kinds]
+        t_int, pts, feas = self.predict(pos, vel, kinds, offset)
+        gr = np.hypot(pts[..., 0] - kpos[None, :, 0], pts[..., 1] - kpos[None, :, 1])
+        with np.errstate(invalid="ignore"):
+            work = feas & (gr <= s.envelope.range_max_m[km][None, :]) & (gr >= s.envelope.range_min_m[km][None, :])
+        guide, agl = self.guides(pts, threats, kinds, k, work)
+        speed = np.linalg.norm(vel, axis=-1)[:, None]
+        cls = s.threat_class[threats]
+        pk, inside = engagement_pk(pts, kpos, speed, s.envelope.take(km), s.pk_table, km[None, :], cls[:, None],
+                                   alt_m=agl)
+        ok = feas & inside & (guide >= 0) & (pk > 0)
+        return t_int, pts, ok, np.where(ok, pk, 0.0), guide
+
+
+def when_to_fire(s: BattleSetup, fc: FireControl, pos, vel, threats, kinds, k, pts, ok, pk) -> np.ndarray:
+    """The doctrine's firing rule (``engagement.fire_at``) on top of ``ok``: ``max_range`` fires as
+    soon as it can; ``range_fraction`` once the predicted intercept is within
+    ``fire_range_fraction`` × the missile's maximum range; ``best_pk`` holds fire while a launch one
+    time step later would have a higher Pk."""
+    rule = s.settings.fire_at
+    if rule == "max_range" or not ok.any():
+        return ok
+    km = s.kind_missile[kinds]
+    if rule == "range_fraction":
+        kpos = s.kind_pos_enu_m[kinds]
+        gr = np.hypot(pts[..., 0] - kpos[None, :, 0], pts[..., 1] - kpos[None, :, 1])
+        with np.errstate(invalid="ignore"):
+            return ok & (gr <= s.settings.fire_range_fraction * s.envelope.range_max_m[km][None, :])
+    dt = float(s.world.scenario.run.time_step_s)
+    _, _, ok_later, pk_later, _ = fc(pos, vel, threats, kinds, np.full(threats.size, dt), k)
+    return ok & ~(ok_later & (pk_later > pk + 1e-9))
+
+
+# ---------------------------------------------------------------------------------------------
+# phases 7–8: assignment and launch (fly-out)
+
+
+def assign(s: BattleSetup, cap: Capacity, cols: np.ndarray, kind_col: np.ndarray, value: np.ndarray,
+           ok: np.ndarray, pk: np.ndarray, known_col: np.ndarray, salvo: int):
+    """Weapon–target assignment maximising the expected value saved, ``value × (1 − (1 − Pk)^salvo)``,
+    under channel, round and one-launcher-per-threat constraints."""
+    feasible = ok[:, kind_col] & known_col
+    if not feasible.any():
+        return None, None
+    vs = expected_value_saved(value, pk[:, kind_col], salvo)
+    solver = assign_optimal if s.settings.assignment == "optimal" else assign_greedy
+    return solver(vs, feasible, cap.chan_free, cap.col_ready[cols], cap.col_radar[cols], salvo), vs
+
+
+def launch(s: BattleSetup, st: BattleState, fc: FireControl, t: float, k: int, eng: dict, log: EventLog,
+           ss) -> None:
+    """Fire ``salvo_size`` rounds per engagement; each round is a shot with its own predicted
+    intercept (the launch interval spreads a salvo), aim point, Pk, guiding radar and kill draw (its
+    own generator keyed by the shot id). The TRUE target position at the predicted intercept time is
+    recorded beside the aim point."""
+    salvo = int(s.settings.salvo_size)
+    c, w, kc = eng["c"], eng["w"], eng["kc"]
+    th = int(eng["threats"][c])
+    lnch, mis = int(s.weapon_launcher[w]), int(s.weapon_missile[w])
+    site = int(s.launcher_site[lnch])
+    radar_e = int(s.launcher_radar[lnch])
+    st.mag, times = fire(st.mag, np.array([lnch]), np.array([mis]), np.array([salvo]), t)
+    times = times[0]
+    off = times - t
+    kinds = eng["kinds"]
+    if np.all(off == 0.0):
+        ti = np.full(salvo, t + eng["t_int"][c, kc])
+        pp = np.repeat(eng["pts"][c, kc][None, :], salvo, axis=0)
+        pks = np.full(salvo, eng["pk"][c, kc])
+        gd = np.full(salvo, eng["guide"][c, kc])
+    else:
+        r_t, r_p, r_ok, r_pk, r_g = fc(np.repeat(eng["pos"][c:c + 1], salvo, 0), np.repeat(eng["vel"][c:c + 1], salvo, 0),
+                                       np.full(salvo, th), kinds[kc:kc + 1], off, k)
+        ti = np.where(r_ok[:, 0], t + r_t[:, 0], t + off + 1e-9)
+        pp, pks = r_p[:, 0], r_pk[:, 0]
+        gd = np.where(r_g[:, 0] >= 0, r_g[:, 0], eng["guide"][c, kc])
+    true_p, _ = true_state_at(s, th, ti)
+    miss = np.linalg.norm(pp - true_p, axis=-1)
+    ids = np.arange(len(st.shot_out), len(st.shot_out) + salvo)
+    draws = np.array([g.random() for g in shot_rngs(ss, ids)])
+    eng_id = int(st.eng_release.size)
+    radar_w = int(s.eng_radar[radar_e])
+    sh = st.shots
+    for r in range(salvo):
+        for key, val in (("threat", th), ("launcher", lnch), ("missile", mis), ("radar", radar_w),
+                         ("guide", int(gd[r])), ("site", site), ("t_launch_s", float(times[r])),
+                         ("t_intercept_s", float(ti[r])), ("pk", float(pks[r])), ("kill_draw", bool(draws[r] < pks[r])),
+                         ("east_m", float(pp[r, 0])), ("north_m", float(pp[r, 1])), ("up_m", float(pp[r, 2])),
+                         ("true_east_m", float(true_p[r, 0])), ("true_north_m", float(true_p[r, 1])),
+                         ("true_up_m", float(true_p[r, 2])), ("miss_distance_m", float(miss[r])),
+                         ("engagement", eng_id), ("cause", "")):
+            sh[key].append(val)
+        st.shot_out.append(3)
+    log.add("assigned", t, threat=th, site=site, radar=radar_w, launcher=lnch, missile=mis, value=eng["value_saved"],
+            pk=float(eng["pk"][c, kc]), asset=eng["asset"])
+    log.add("launched", times, threat=th, site=site, radar=radar_w, launcher=lnch, missile=mis, shot=ids, pk=pks,
+            t_intercept_s=ti, east_m=pp[:, 0], north_m=pp[:, 1], up_m=pp[:, 2])
+    st.engaged[th] += 1
+    release = float(ti.max()) + float(s.settings.kill_assessment_s)
+    st.eligible_at[th] = release
+    st.eng_release = np.append(st.eng_release, release)
+    st.eng_radar = np.append(st.eng_radar, radar_e)
+    st.shot_t_int = np.append(st.shot_t_int, ti)
+    st.shot_radar = np.append(st.shot_radar, np.full(salvo, radar_e, dtype=np.int64))
+    st.unresolved = np.append(st.unresolved, np.ones(salvo, dtype=bool))
+
+
+# ---------------------------------------------------------------------------------------------
+# the end: shots still in flight, outcome labels
+
+#: per-threat outcome labels (``BattleResult.status``)
+OUTCOMES = ("killed", "leaked", "route ended", "inbound at end", "never within reach", "not started")
+
+
+def end_of_run(s: BattleSetup, st: BattleState, log: EventLog) -> None:
+    """Shots still in flight when the run ends: ``in_flight`` (every launch has one outcome)."""
+    sh = st.shots
+    for i in np.flatnonzero(st.unresolved).tolist():
+        sh["cause"][i] = "in flight at end of run"
+        log.add("missed", sh["t_intercept_s"][i], "in flight at end of run", threat=sh["threat"][i],
+                site=sh["site"][i], radar=sh["radar"][i], launcher=sh["launcher"][i], missile=sh["missile"][i],
+                shot=i, pk=sh["pk"][i], t_intercept_s=sh["t_intercept_s"][i], east_m=sh["east_m"][i],
+                north_m=sh["north_m"][i], up_m=sh["up_m"][i])
+
+
+def outcomes(s: BattleSetup, st: BattleState) -> np.ndarray:
+    """(N,) labels (:data:`OUTCOMES`): ``killed``; ``leaked`` (within the leak radius of an asset);
+    ``not started`` (starts after the run ends); ``never within reach`` (never held by a guiding
+    radar inside a missile's envelope, and not killed or leaked); ``route ended`` (its route ended
+    away from every asset); ``inbound at end`` (still flying when the run ends)."""
+    t_end = float(s.t_s[-1]) if s.n_steps else 0.0
+    lab = np.full(st.status.size, "inbound at end", dtype=object)
+    lab[st.status == ROUTE_ENDED] = "route ended"
+    reach = s.within_reach if s.within_reach is not None else np.ones(st.status.size, dtype=bool)
+    lab[~reach & (st.status != KILLED) & (st.status != LEAKED)] = "never within reach"
+    lab[(s.traj.start_s > t_end) & (st.status == FLYING)] = "not started"
+    lab[st.status == LEAKED] = "leaked"
+    lab[st.status == KILLED] = "killed"
+    return lab
