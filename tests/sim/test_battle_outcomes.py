@@ -140,9 +140,20 @@ def test_fire_at_best_pk_waits_no_less_than_max_range(catalog):
 
 
 def test_magazine_reserve_keeps_rounds_back(catalog):
-    s = prepare_battle(world_of(text(", magazine_reserve: 4"), catalog))
-    res = simulate(s)
-    assert 0 < res.shots["threat"].size <= int(s.ready0.sum()) - 4
+    """Rounds fired never exceed the rounds the site ever had (ready at start plus reloads
+    completed) less the reserve, and a reserve fires fewer rounds than none."""
+    from iadsim.sim.battle import EVENTS
+
+    def fired_and_available(extra):
+        s = prepare_battle(world_of(text(extra), catalog))
+        res = simulate(s)
+        reloads = int(np.count_nonzero(res.events["event"] == EVENTS.index("reload_done")))
+        return res.shots["threat"].size, int(s.ready0.sum()) + reloads
+
+    fired, available = fired_and_available(", magazine_reserve: 4")
+    assert 0 < fired <= available - 4
+    fired_none, _ = fired_and_available("")
+    assert fired < fired_none
 
 
 @pytest.mark.parametrize("value", ["0", "1", "1.5", "-0.2"])
