@@ -66,6 +66,7 @@ from iadsim.geo.frames import geodesic_inverse
 from iadsim.scenario import TrackingSettings
 from iadsim.sim.measure import Measurements, RadarScans
 from iadsim.sim.sensing import radar_view
+from iadsim.sim.track_pd import RadarPd, class_hypotheses
 from iadsim.sim.trajectories import Trajectories, sample_trajectories
 from iadsim.tracking import (
     IMM,
@@ -83,6 +84,7 @@ from iadsim.tracking import (
     track_continuity,
     wrap_angle,
 )
+from iadsim.tracking.score import class_posterior, expected_pd, gaussian_loglik, score_increment
 from iadsim.world import RadarInstance, World
 
 __all__ = ["GOSPA_C_M", "GOSPA_P", "MAX_POS_SIGMA_M", "ScenarioTracker", "TrackScore", "TrackedRun",
@@ -131,8 +133,19 @@ class ScenarioTracker(Tracker):
     """:class:`Tracker` with UKF/IMM updates and coverage-aware M-of-N / K-miss (module docstring)."""
 
     def __init__(self, motion_model, *, filter_kind: str = "ekf", imm: IMM | None = None,
-                 max_coast_s: float = np.inf, **kw):
+                 max_coast_s: float = np.inf, management: str = "m_of_n", n_classes: int = 1,
+                 confirm_score: float = 9.2, delete_score_drop: float = 6.9, **kw):
         super().__init__(motion_model, **kw)
+        if management not in ("m_of_n", "score"):
+            raise ValueError("management must be 'm_of_n' or 'score'")
+        # Pd-aware track score (iadsim.tracking.score); set radar_pd before each step
+        self.management = management
+        self.confirm_score, self.delete_score_drop = float(confirm_score), float(delete_score_drop)
+        self.radar_pd: RadarPd | None = None
+        self.score = np.zeros(0)
+        self.score_peak = np.zeros(0)
+        self.class_w = np.zeros((0, max(int(n_classes), 1)))
+        self._loglik = np.zeros(0)
         self.filter_kind = filter_kind
         self.imm = imm
         d = motion_model.state_dim
@@ -157,6 +170,7 @@ class ScenarioTracker(Tracker):
     def step(self, t_s, z=None, R=None, model=None):
         self._model = model or self.measurement_model
         self._omega = None
+        self._loglik = np.zeros(len(self.x))
         if self.imm is not None and self.t_s is not None and t_s > self.t_s and len(self.x):
             xm, Pm, c = self.imm.predict(self.xm, self.Pm, self.mu, t_s - self.t_s)
             self.xm, self.Pm, self.mu = xm, Pm, c
@@ -207,9 +221,22 @@ class ScenarioTracker(Tracker):
             self.last_plot_s[tracks, self.scan_radar] = self.t_s
 
     def _gnn(self, idx, z, R, model, gate, cols, two_point=False):
+        pred = self._predict_meas(idx, model) if self.management == "score" and len(idx) else None
         r, cz = super()._gnn(idx, z, R, model, gate, cols, two_point)
         self._credit(idx[r], cz)
+        if pred is not None and len(r):
+            self._store_loglik(idx[r], pred[0][r], pred[1][r], z[cz], R if R.ndim == 2 else R[cz], model)
         return r, cz
+
+    def _store_loglik(self, tracks, zhat, S0, z, R, model):
+        """ln g of the plots ``z`` that updated ``tracks`` (predicted ``zhat``, ``S0`` before the update)."""
+        nu = z - zhat
+        am = np.asarray(model.angle_mask, bool)
+        nu[:, am] = wrap_angle(nu[:, am])
+        S = symmetrise(S0 + R)
+        _, logdet = np.linalg.slogdet(S)
+        d2 = np.einsum("ni,ni->n", nu, np.linalg.solve(S, nu[..., None])[..., 0])
+        self._loglik[tracks] = gaussian_loglik(d2, logdet, z.shape[1])
 
     def _record(self):
         super()._record()
@@ -273,14 +300,15 @@ class ScenarioTracker(Tracker):
     def _jpda(self, idx, z, R, model, gate, hit, used):
         before = hit.copy()
         nearest = None
-        if self.scan_truth is not None and len(idx) and len(z):
+        if (self.scan_truth is not None or self.management == "score") and len(idx) and len(z):
             zhat, S0, _ = self._predict_meas(idx, model)
-            pi, pj, d2, _ = gated_pairs(zhat, S0, z, R, model.angle_mask, gate=gate)
+            pi, pj, d2, logdet = gated_pairs(zhat, S0, z, R, model.angle_mask, gate=gate)
             nearest = np.full(len(idx), -1, np.int64)
             if len(pi):
                 o = np.lexsort((d2, pi))
                 first = np.concatenate([[True], pi[o][1:] != pi[o][:-1]])
                 nearest[pi[o][first]] = pj[o][first]
+                self._loglik[idx[pi[o][first]]] = gaussian_loglik(d2[o][first], logdet[o][first], z.shape[1])
         super()._jpda(idx, z, R, model, gate, hit, used)
         if nearest is not None:
             k = np.flatnonzero(hit[idx] & ~before[idx] & (nearest >= 0))
@@ -295,6 +323,12 @@ class ScenarioTracker(Tracker):
         self.truth_id = np.concatenate([self.truth_id, np.full(k_new, -1, np.int64)])
         self.last_plot_s = np.concatenate([self.last_plot_s, np.full((k_new, self.last_plot_s.shape[1]), -np.inf)])
         self._credit(np.arange(n0, len(self.x)), np.asarray(cols)[:k_new])
+        # a one-plot track has no velocity: never confirmed at birth, whatever m_confirm
+        self.confirmed[n0:] = False
+        self.score = np.concatenate([self.score, np.zeros(k_new)])
+        self.score_peak = np.concatenate([self.score_peak, np.zeros(k_new)])
+        c = self.class_w.shape[1]
+        self.class_w = np.concatenate([self.class_w, np.full((k_new, c), 1.0 / c)])
         if self.imm is not None and len(self.x) > n0:
             k = len(self.x) - n0
             r = self.xm.shape[1]
@@ -307,11 +341,14 @@ class ScenarioTracker(Tracker):
         self.t_hit = self.t_hit[keep]
         self.truth_id = self.truth_id[keep]
         self.last_plot_s = self.last_plot_s[keep]
+        self.score, self.score_peak, self.class_w = self.score[keep], self.score_peak[keep], self.class_w[keep]
         if self.imm is not None:
             self.xm, self.Pm, self.mu = self.xm[keep], self.Pm[keep], self.mu[keep]
 
     # ------------------------------------------------------------------ management
     def _manage(self, hit):
+        if self.management == "score":
+            return self._manage_score(hit)
         if self.coverage is None:
             counts = ages = np.ones(len(self.x), bool)
         else:
@@ -321,10 +358,32 @@ class ScenarioTracker(Tracker):
         self.hits += hit
         self.misses = np.where(hit, 0, self.misses + (counts & ~hit))
         self.t_hit = np.where(hit, self.t_s, self.t_hit)
-        self.confirmed |= self.hits >= self.m_confirm
+        self.confirmed |= (self.hits >= self.m_confirm) & ~self.single  # plots at ≥ 2 distinct times
         tr = np.trace(self.P[:, :3, :3], axis1=1, axis2=2)
         drop = np.where(self.confirmed, (self.misses >= self.k_miss) | (self.t_s - self.t_hit > self.max_coast_s),
                         self.age >= self.n_confirm) | (tr > self.max_pos_cov_trace_m2)
+        if drop.any():
+            self._keep(~drop)
+
+    def _manage_score(self, hit):
+        """Pd-aware log-likelihood score management (module docstring, :mod:`iadsim.tracking.score`)."""
+        n = len(self.x)
+        if self.radar_pd is not None:
+            pdc = self.radar_pd.pd(self.x[:, :3], self.P[:, 2, 2])
+        else:  # no radar model: the tracker's nominal Pd wherever the scan is
+            pdc = np.full((n, self.class_w.shape[1]), self.pd)
+        pe = expected_pd(self.class_w, pdc)
+        self.score = self.score + score_increment(hit, pe, self._loglik, max(self.clutter_density, 1e-300))
+        self.score_peak = np.maximum(self.score_peak, self.score)
+        self.class_w = class_posterior(self.class_w, pdc, hit)
+        self.age += 1
+        self.hits += hit
+        self.misses = np.where(hit, 0, self.misses + (pe >= 0.5))  # informative misses (reported only)
+        self.t_hit = np.where(hit, self.t_s, self.t_hit)
+        self.confirmed |= (self.score >= self.confirm_score) & ~self.single
+        tr = np.trace(self.P[:, :3, :3], axis1=1, axis2=2)
+        drop = ((self.score < self.score_peak - self.delete_score_drop) | (self.t_s - self.t_hit > self.max_coast_s)
+                | (tr > self.max_pos_cov_trace_m2))
         if drop.any():
             self._keep(~drop)
 
@@ -340,12 +399,17 @@ def make_tracker(world: World, settings: TrackingSettings | None = None) -> Scen
         imm = IMM([cv, CoordinatedTurnKnownRate(3, q, IMM_TURN_RATE_RADPS),
                    CoordinatedTurnKnownRate(3, q, -IMM_TURN_RATE_RADPS)],
                   np.full((3, 3), (1 - IMM_STAY) / 2) + np.eye(3) * (IMM_STAY - (1 - IMM_STAY) / 2))
+    if ts.management == "score":
+        coast = float(ts.max_coast_s)
+    else:
+        coast = ts.k_miss * max((r.revisit_s or 0.0 for r in world.radars), default=0.0) or np.inf
     return ScenarioTracker(
         cv, measurement_model=Spherical3D((0.0, 0.0, 0.0)), filter_kind=ts.filter, imm=imm,
         gate_prob=ts.gate_probability, association=ts.association, m_confirm=ts.m_confirm,
         n_confirm=ts.n_confirm, k_miss=ts.k_miss, max_pos_cov_trace_m2=MAX_POS_SIGMA_M**2,
         init_speed_sigma_mps=max(300.0, 1.5 * max(speeds, default=0.0)), pd=JPDA_PD,
-        max_coast_s=ts.k_miss * max((r.revisit_s or 0.0 for r in world.radars), default=0.0) or np.inf,
+        max_coast_s=coast, management=ts.management, n_classes=len(class_hypotheses(world)),
+        confirm_score=ts.confirm_score, delete_score_drop=ts.delete_score_drop,
     )
 
 
@@ -377,6 +441,8 @@ def run_tracker(world: World, meas: Measurements, settings: TrackingSettings | N
     tracker.n_radars = len(world.radars)
     tracker.last_plot_s = np.zeros((0, tracker.n_radars))
     cov = {rs.radar.index: _Coverage(world, rs) for rs in meas.radars}
+    hyp = class_hypotheses(world)
+    rpd = {rs.radar.index: RadarPd(world, rs.radar, rs.view.antenna_enu_m, hyp) for rs in meas.radars}
     by_radar = {rs.radar.index: rs for rs in meas.radars}
     every = max(meas.n_scans // 50, 1)
     for s in range(meas.n_scans):
@@ -385,6 +451,7 @@ def run_tracker(world: World, meas: Measurements, settings: TrackingSettings | N
         det = meas.scan(s)
         scan = scan_from_detections(det, rs.view.antenna_enu_m, t_s=float(meas.scan_t_s[s]))
         tracker.coverage = cov[ri]
+        tracker.radar_pd = rpd[ri] if hyp else None
         tracker.clutter_density = max(rs.clutter.rate_per_scan, 1e-6) / rs.clutter.volume_m_rad2
         tracker.scan_radar, tracker.scan_truth = ri, det.truth_id
         tracker.step(scan.t_s, scan.z, scan.R, scan.model)
