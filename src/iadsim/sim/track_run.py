@@ -87,15 +87,18 @@ from iadsim.tracking import (
 from iadsim.tracking.score import class_posterior, expected_pd, gaussian_loglik, score_increment
 from iadsim.world import RadarInstance, World
 
-__all__ = ["GOSPA_C_M", "GOSPA_P", "MAX_POS_SIGMA_M", "ScenarioTracker", "TrackScore", "TrackedRun",
-           "evaluation_times", "make_tracker", "run_tracker", "score_tracks"]
+__all__ = ["DETECTABLE_PD", "GOSPA_C_M", "GOSPA_P", "MAX_POS_SIGMA_M", "ScenarioTracker", "TrackScore",
+           "TrackedRun", "continuity_by_plots", "evaluation_times", "make_tracker", "run_tracker", "score_tracks"]
 
 GOSPA_C_M = 10_000.0
 GOSPA_P = 2.0
 MAX_POS_SIGMA_M = 20_000.0
+DETECTABLE_PD = 0.5  # a threat counts in the headline GOSPA where some radar has at least this Pd on it
 IMM_TURN_RATE_RADPS = math.radians(3.0)
 IMM_STAY = 0.95
 JPDA_PD = 0.8
+DUPLICATE_GATE_PROB = 0.99
+DUPLICATE_GATE_D2 = 16.812  # χ²₆ quantile at DUPLICATE_GATE_PROB
 Progress = Callable[[str, float], None]
 
 
@@ -384,8 +387,32 @@ class ScenarioTracker(Tracker):
         tr = np.trace(self.P[:, :3, :3], axis1=1, axis2=2)
         drop = ((self.score < self.score_peak - self.delete_score_drop) | (self.t_s - self.t_hit > self.max_coast_s)
                 | (tr > self.max_pos_cov_trace_m2))
+        drop |= self._duplicates(~drop)
         if drop.any():
             self._keep(~drop)
+
+    def _duplicates(self, alive: np.ndarray) -> np.ndarray:
+        """Confirmed tracks that duplicate another confirmed track with a higher peak score: the state
+        difference is within the χ²₆(``DUPLICATE_GATE_PROB``) gate of ``P_i + P_j`` (position and
+        velocity, so targets that cross are not merged)."""
+        out = np.zeros(len(self.x), bool)
+        c = np.flatnonzero(alive & self.confirmed)
+        if len(c) < 2:
+            return out
+        pos = self.x[c, :3]
+        sd = np.sqrt(np.trace(self.P[c, :3, :3], axis1=1, axis2=2))
+        dist = np.linalg.norm(pos[:, None, :] - pos[None, :, :], axis=-1)
+        i, j = np.nonzero(np.triu(dist < 4.0 * (sd[:, None] + sd[None, :]), 1))
+        if not len(i):
+            return out
+        dx = self.x[c[i]] - self.x[c[j]]
+        S = self.P[c[i]] + self.P[c[j]]
+        d2 = np.einsum("ni,ni->n", dx, np.linalg.solve(S, dx[..., None])[..., 0])
+        same = d2 < DUPLICATE_GATE_D2
+        for a, b in zip(c[i[same]], c[j[same]]):
+            if not (out[a] or out[b]):
+                out[b if (self.score_peak[a], -self.track_id[a]) >= (self.score_peak[b], -self.track_id[b]) else a] = True
+        return out
 
 
 def make_tracker(world: World, settings: TrackingSettings | None = None) -> ScenarioTracker:
@@ -503,6 +530,7 @@ class TrackScore:
     matched_track: np.ndarray  # (N, K) track id matched to the threat (−1 none)
     match_error_m: np.ndarray  # (N, K) position error of that match (NaN none)
     metrics: dict[str, Any] = field(default_factory=dict)
+    matched_track_detectable: np.ndarray | None = None  # (N, K) the same against detectable truth
 
 
 def _gospa_series(tr: TrackedRun, pos: np.ndarray, mask: np.ndarray, t: np.ndarray, c: float, p: float,
@@ -525,32 +553,102 @@ def _gospa_series(tr: TrackedRun, pos: np.ndarray, mask: np.ndarray, t: np.ndarr
     return out, match, err
 
 
+def _detectable(world: World, truth: Trajectories, area: np.ndarray) -> np.ndarray:
+    """(N, K) in the area and seen by at least one radar with Pd ≥ :data:`DETECTABLE_PD`."""
+    pd_max = np.zeros(area.shape)
+    for r in world.radars:
+        if truth.n_threats:
+            pd_max = np.maximum(pd_max, radar_view(world, r, truth).pd)
+    return area & (pd_max >= DETECTABLE_PD)
+
+
+def _first_confirmed_by_plots(tr: TrackedRun, n: int) -> np.ndarray:
+    """(N,) time of the first confirmed track row carrying threat i's plots (NaN: never)."""
+    first = np.full(n, np.inf)
+    if len(tr.truth_id) == len(tr.t_s) and len(tr.t_s):
+        m = (tr.truth_id >= 0) & (tr.truth_id < n)
+        np.minimum.at(first, tr.truth_id[m], tr.t_s[m])
+    return np.where(np.isfinite(first), first, np.nan)
+
+
+def continuity_by_plots(tr: TrackedRun, n: int) -> dict:
+    """ID switches by data association: for each threat, the confirmed tracks that took over its
+    plots, in time order (a track *takes over* when its latest target plot becomes the threat's);
+    a switch is a change of that track. Also the number of distinct confirmed tracks that ever
+    carried the threat's plots. No assignment to truth is involved."""
+    per = {i: [] for i in range(n)}
+    if len(tr.truth_id) == len(tr.t_s) and len(tr.t_s):
+        order = np.lexsort((tr.track_id, tr.t_s))
+        last: dict[int, int] = {}
+        for tid, th in zip(tr.track_id[order].tolist(), tr.truth_id[order].tolist()):
+            if th >= 0 and last.get(tid) != th and th < n:
+                seq = per[th]
+                if not seq or seq[-1] != tid:
+                    seq.append(tid)
+            last[tid] = th
+    tracks = {i: int(len(set(v))) for i, v in per.items()}
+    switches = {i: max(len(v) - 1, 0) for i, v in per.items()}
+    return {"id_switches": int(sum(switches.values())), "per_truth": switches, "tracks": tracks}
+
+
+def _per_class(truth: Trajectories, det: np.ndarray, contrib: np.ndarray, n_missed: np.ndarray, p: float,
+               per_threat: list[dict]) -> dict:
+    """Per threat class: GOSPA over that class's detectable threats (its share of the GOSPA sum:
+    localisation of its matched threats + c^p/2 per missed one; false tracks are not attributed),
+    confirmation latency, tracks per threat and ID switches."""
+    out = {}
+    classes = np.array(truth.threat_class, dtype=object)
+    for c in dict.fromkeys(truth.threat_class):
+        rows = np.flatnonzero(classes == c)
+        busy = det[rows].any(axis=0)
+        g = np.where(det[rows], contrib[rows], 0.0).sum(axis=0) ** (1.0 / p)
+        pt = [per_threat[i] for i in rows]
+        lat = [q["detection_to_confirmation_s"] for q in pt if q["detection_to_confirmation_s"] is not None]
+        out[c] = {
+            "threats": int(len(rows)),
+            "gospa_detectable_mean_m": float(np.mean(g[busy])) if busy.any() else None,
+            "mean_missed_count": float(np.mean(n_missed[rows][:, busy].sum(axis=0))) if busy.any() else None,
+            "mean_detection_to_confirmation_s": float(np.mean(lat)) if lat else None,
+            "threats_confirmed": int(len(lat)),
+            "mean_confirmed_tracks_per_threat": float(np.mean([q["confirmed_tracks"] for q in pt])),
+            "mean_matched_tracks_per_threat": float(np.mean([len(q["tracks"]) for q in pt])),
+            "id_switches": int(sum(q["id_switches"] for q in pt)),
+            "id_switches_detectable": int(sum(q["id_switches_detectable"] for q in pt)),
+            "id_switches_by_plots": int(sum(q["id_switches_by_plots"] for q in pt)),
+        }
+    return out
+
+
 def score_tracks(world: World, meas: Measurements, tr: TrackedRun, *, gospa_c_m: float = GOSPA_C_M,
                  gospa_p: float = GOSPA_P) -> TrackScore:
     """GOSPA, RMSE, continuity and confirmation latency (module docstring)."""
     t = evaluation_times(world, meas.t_end_s)
     truth = sample_trajectories(world, t)
     area = _in_area(world, truth)
-    vis = np.zeros(area.shape, bool)
-    for r in world.radars:
-        if truth.n_threats:
-            vis |= radar_view(world, r, truth).visible
-    detectable = area & vis
+    detectable = _detectable(world, truth, area)
     pos = truth.pos_enu_m
     g_all, match, err = _gospa_series(tr, pos, area, t, gospa_c_m, gospa_p, True)
-    g_det, _, _ = _gospa_series(tr, pos, detectable, t, gospa_c_m, gospa_p, False)
+    g_det, match_det, err_det = _gospa_series(tr, pos, detectable, t, gospa_c_m, gospa_p, True)
 
-    # continuity over the grid, rows where the threat is in the area
-    ii, kk = np.nonzero(area)
-    cont = track_continuity(kk, ii, match[ii, kk]) if len(ii) else {"id_switches": 0, "fragmentations": 0,
-                                                                        "per_truth": {}}
+    def continuity(mask, m):
+        ii, kk = np.nonzero(mask)
+        return track_continuity(kk, ii, m[ii, kk]) if len(ii) else {"id_switches": 0, "fragmentations": 0,
+                                                                    "per_truth": {}}
+    cont = continuity(area, match)
+    cont_det = continuity(detectable, match_det)
+    n = truth.n_threats
+    cont_plots = continuity_by_plots(tr, n)
     ok = np.isfinite(err)
     rmse_m = float(np.sqrt(np.mean(err[ok] ** 2))) if ok.any() else None
+    ok_det = np.isfinite(err_det)
+    rmse_det_m = float(np.sqrt(np.mean(err_det[ok_det] ** 2))) if ok_det.any() else None
+    # each detectable threat's share of GOSPA^p: d^p when matched, c^p/2 when missed
+    missed_det = detectable & ~ok_det
+    contrib = np.where(ok_det, np.nan_to_num(err_det) ** gospa_p, np.where(missed_det, gospa_c_m**gospa_p / 2, 0.0))
 
-    # confirmation latency: first scan at which a confirmed track is matched to the threat
+    # confirmation latency: the threat's first plot to the first confirmed track carrying its plots
     det = meas.detections
     tgt = ~det.is_clutter
-    n = truth.n_threats
     first_det = np.full(n, np.nan)
     n_det = np.zeros(n, np.int64)
     if tgt.any():
@@ -559,21 +657,7 @@ def score_tracks(world: World, meas: Measurements, tr: TrackedRun, *, gospa_c_m:
         np.minimum.at(first, ids, det.t_s[tgt])
         first_det = np.where(np.isfinite(first), first, np.nan)
         n_det = np.bincount(ids, minlength=n)
-    first_conf = np.full(n, np.nan)
-    if len(tr.t_s) and n:
-        ks = np.unique(tr.scan)
-        ts_u, inv = np.unique(tr.scan_t_s[ks], return_inverse=True)
-        truth_k = sample_trajectories(world, ts_u)
-        # a track is the threat's only from the threat's first detection on
-        after = truth_k.active & (ts_u[None, :] >= np.where(np.isnan(first_det), np.inf, first_det)[:, None])
-        for j, sk in enumerate(ks):
-            u = inv[j]
-            lo, hi = np.searchsorted(tr.scan, [sk, sk + 1])
-            ti = np.flatnonzero(after[:, u] & np.isnan(first_conf))
-            if not len(ti):
-                continue
-            ix, iy, _ = gospa_assignment(tr.x[lo:hi, :3], truth_k.pos_enu_m[ti, u], gospa_c_m, gospa_p)
-            first_conf[ti[iy]] = ts_u[u]
+    first_conf = _first_confirmed_by_plots(tr, n)
 
     track_ids = np.unique(tr.track_id)
     matched_ids = np.unique(match[match >= 0])
@@ -583,6 +667,7 @@ def score_tracks(world: World, meas: Measurements, tr: TrackedRun, *, gospa_c_m:
     def mean(a, m):
         return float(np.mean(a[m])) if m.any() else None
 
+    step = world.scenario.run.time_step_s
     per_threat = []
     for i in range(n):
         e = err[i][np.isfinite(err[i])]
@@ -593,32 +678,40 @@ def score_tracks(world: World, meas: Measurements, tr: TrackedRun, *, gospa_c_m:
             "confirmed_s": None if np.isnan(first_conf[i]) else float(first_conf[i]),
             "detection_to_confirmation_s": (None if np.isnan(first_det[i]) or np.isnan(first_conf[i])
                                             else float(first_conf[i] - first_det[i])),
-            "time_in_area_s": float(area[i].sum() * world.scenario.run.time_step_s),
-            "time_detectable_s": float(detectable[i].sum() * world.scenario.run.time_step_s),
-            "time_tracked_s": float((match[i] >= 0).sum() * world.scenario.run.time_step_s),
+            "time_in_area_s": float(area[i].sum() * step),
+            "time_detectable_s": float(detectable[i].sum() * step),
+            "time_tracked_s": float((match[i] >= 0).sum() * step),
+            "time_tracked_detectable_s": float((match_det[i] >= 0).sum() * step),
             "rmse_m": float(np.sqrt(np.mean(e**2))) if e.size else None,
             "tracks": sorted({int(v) for v in match[i] if v >= 0}),
+            "confirmed_tracks": cont_plots["tracks"][i],
             "id_switches": int(cont["per_truth"].get(i, (0, 0))[0]),
+            "id_switches_detectable": int(cont_det["per_truth"].get(i, (0, 0))[0]),
+            "id_switches_by_plots": int(cont_plots["per_truth"][i]),
             "fragmentations": int(cont["per_truth"].get(i, (0, 0))[1]),
         })
     lat = [p["detection_to_confirmation_s"] for p in per_threat if p["detection_to_confirmation_s"] is not None]
+    gospa_keys = lambda g, m: {"mean_m": mean(g["distance"], m),  # noqa: E731
+                               "mean_localisation_m2": mean(g["localisation"], m),
+                               "mean_missed_m2": mean(g["missed"], m), "mean_false_m2": mean(g["false"], m),
+                               "mean_missed_count": mean(g["n_missed"], m), "mean_false_count": mean(g["n_false"], m)}
     metrics = {
-        "gospa": {"c_m": gospa_c_m, "p": gospa_p, "alpha": 2,
-                  "evaluation_step_s": float(world.scenario.run.time_step_s),
+        "gospa": {"c_m": gospa_c_m, "p": gospa_p, "alpha": 2, "evaluation_step_s": float(step),
                   "truth": "threats active and within the analysis radius of a site",
                   "mean_over": "evaluation times with a threat in the set or a confirmed track",
-                  "mean_m": mean(g_all["distance"], busy),
-                  "mean_localisation_m2": mean(g_all["localisation"], busy),
-                  "mean_missed_m2": mean(g_all["missed"], busy), "mean_false_m2": mean(g_all["false"], busy),
-                  "mean_missed_count": mean(g_all["n_missed"], busy),
-                  "mean_false_count": mean(g_all["n_false"], busy)},
-        "gospa_detectable": {"truth": "threats in the area and visible to at least one radar",
-                             "mean_m": mean(g_det["distance"], busy_det),
-                             "mean_localisation_m2": mean(g_det["localisation"], busy_det),
-                             "mean_missed_m2": mean(g_det["missed"], busy_det),
-                             "mean_false_m2": mean(g_det["false"], busy_det)},
+                  **gospa_keys(g_all, busy)},
+        "gospa_detectable": {"truth": f"threats in the area seen by at least one radar with Pd >= {DETECTABLE_PD:g} "
+                                      "(the headline: a threat nobody can detect is not counted as missed)",
+                             "pd_threshold": DETECTABLE_PD, **gospa_keys(g_det, busy_det),
+                             "rmse_m": rmse_det_m},
         "rmse_m": rmse_m,
-        "continuity": {"id_switches": int(cont["id_switches"]), "fragmentations": int(cont["fragmentations"])},
+        "continuity": {"id_switches": int(cont["id_switches"]), "fragmentations": int(cont["fragmentations"]),
+                       "definition": "GOSPA assignment to threats in the area, every evaluation step"},
+        "continuity_detectable": {"id_switches": int(cont_det["id_switches"]),
+                                  "fragmentations": int(cont_det["fragmentations"]),
+                                  "definition": "GOSPA assignment to detectable threats, every evaluation step"},
+        "continuity_by_plots": {"id_switches": cont_plots["id_switches"],
+                                "definition": "changes of the confirmed track that carries the threat's plots"},
         "threats": n,
         "threats_detected": int((n_det > 0).sum()),
         "threats_tracked": int(np.isfinite(first_conf).sum()),
@@ -626,7 +719,11 @@ def score_tracks(world: World, meas: Measurements, tr: TrackedRun, *, gospa_c_m:
         "false_tracks": int(len(np.setdiff1d(track_ids, matched_ids))),
         "tracks_started": tr.n_tracks_started,
         "mean_detection_to_confirmation_s": float(np.mean(lat)) if lat else None,
+        "mean_confirmed_tracks_per_threat": (float(np.mean([p["confirmed_tracks"] for p in per_threat]))
+                                             if per_threat else None),
+        "per_class": _per_class(truth, detectable, contrib, missed_det.astype(float), gospa_p, per_threat),
         "per_threat": per_threat,
     }
     return TrackScore(t_s=t, truth=truth, in_area=area, detectable=detectable, gospa=g_all,
-                      gospa_detectable=g_det, matched_track=match, match_error_m=err, metrics=metrics)
+                      gospa_detectable=g_det, matched_track=match, match_error_m=err, metrics=metrics,
+                      matched_track_detectable=match_det)
