@@ -72,8 +72,9 @@ def test_detectable_threats_are_tracked_and_gospa_falls(tmp_path, catalog):
     g = r.score.gospa_detectable["distance"]
     t = r.score.t_s
     w = m["per_threat"][2]  # W starts at 61 s, is first seen by the 92N6E at 62 s
-    assert w["threat"] == "W" and w["first_detection_s"] == 62.0 and w["confirmed_s"] > 62.0
-    before = g[(t >= 62.0) & (t < w["confirmed_s"])]
+    t1 = w["first_detection_s"]  # the first 92N6E scan after 61 s (scan phases are random)
+    assert w["threat"] == "W" and 61.0 <= t1 <= 64.0 and w["confirmed_s"] > t1
+    before = g[(t >= t1) & (t < w["confirmed_s"])]
     after = g[(t >= w["confirmed_s"] + 10) & (t < w["confirmed_s"] + 100)]
     assert before.size and before.min() >= 10_000 / np.sqrt(2) - 1  # W missed: c/√2 at least
     assert np.median(after) < 1000.0

@@ -31,7 +31,7 @@ def class_hypotheses(world: World) -> list[tuple[str, float]]:
     """(class, RCS override m² or NaN) the tracker weighs a track's Pd over (module docstring)."""
     keys = list(dict.fromkeys((th.threat_class, th.rcs_m2) for th in world.scenario.threats))
     if not keys:
-        keys = [(c, None) for c in world.scenario.coverage.threat_classes]
+        keys = [(c, None) for c in (world.scenario.coverage.threat_classes or [])]
     return [(c, np.nan if ov is None else float(ov)) for c, ov in keys]
 
 
