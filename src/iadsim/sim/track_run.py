@@ -22,16 +22,35 @@ antenna.
 * Association ``gnn`` or ``jpda`` (confirmed tracks; tentative ones use GNN), gate from
   ``gate_probability``; JPDA with Pd = 0.8 and each radar's clutter density
   ``λ / (R_max · Δaz · Δel)`` from :mod:`iadsim.sim.measure`.
-* **M-of-N and K-miss with several radars.** A scan counts for a track's confirmation window and
-  as a miss only if its radar *should* have seen the track: the track's predicted position is
-  inside the radar's instrumented range, sector and elevation limits and above the radar's
-  lowest visible height over the terrain even when lowered by two standard deviations of its
-  vertical uncertainty (a tentative track's window counts the scans whose range, sector and
-  elevation limits contain it, terrain aside, so a plot below every horizon cannot wait forever).
-  Otherwise a 1 s fire-control radar blind to a low flier would delete, in three seconds, a track
-  that a 12 s surveillance radar holds. A confirmed track not updated for ``k_miss`` × the longest
-  revisit time, or any track whose position covariance trace exceeds (``MAX_POS_SIGMA_M``)², is
-  dropped (a track no radar covers any more).
+* **Confirmation needs plots at two distinct times.** Plots of several radars at one instant refine
+  a tentative track's position but give it no velocity; it stays tentative (whatever the rule
+  below) until a plot at a later time re-initialises it by two-point differencing.
+* **Track management, ``tracking.management: score``** (the default): the Pd-aware
+  log-likelihood track score of :mod:`iadsim.tracking.score` (Blackman & Popoli 1999, §6.2). After
+  each scan, a track updated with a plot gains ``ln(P_D g / β_FA)`` (``g`` the Gaussian likelihood
+  of that plot's innovation, ``β_FA`` the scanning radar's false-plot density
+  ``λ / (R_max · Δaz · Δel)``), a track without one gains ``ln(1 − P_D)``. ``P_D`` is the
+  scanning radar's Pd on the track's predicted position (:class:`~iadsim.sim.track_pd.RadarPd`:
+  the same physics as coverage, 0 where the track lowered by two standard deviations of its
+  vertical uncertainty is masked by terrain), averaged over the class hypotheses of the scenario
+  with the track's own class probabilities, which its hits and misses update — so a radar with
+  Pd ≈ 0 on a track costs it nothing, and one of a 1 s fire-control radar blind to a
+  low-observable target at 150 km stops counting once the misses have shown what the target is.
+  A new track starts at score 0 (new-target density taken equal to the false-plot density);
+  it is confirmed at ``confirm_score`` and deleted when its score falls ``delete_score_drop``
+  below its peak, when no plot has updated it for ``max_coast_s``, or when its position
+  covariance trace exceeds (``MAX_POS_SIGMA_M``)². Two confirmed tracks whose states agree within
+  the χ²₆(0.99) gate of their summed covariances (position *and* velocity) are one target: the
+  one with the lower peak score is deleted.
+* **``management: m_of_n``** (the earlier rule, kept for comparison): a scan counts for a
+  track's confirmation window and as a miss only if its radar *should* have seen the track: the
+  track's predicted position is inside the radar's instrumented range, sector and elevation
+  limits and above the radar's lowest visible height over the terrain even when lowered by two
+  standard deviations of its vertical uncertainty (a tentative track's window counts the scans
+  whose range, sector and elevation limits contain it, terrain aside). A confirmed track not
+  updated for ``k_miss`` × the longest revisit time, or any track whose position covariance
+  trace exceeds (``MAX_POS_SIGMA_M``)², is dropped. This rule counts a miss from geometry
+  alone, even where the radar's Pd on the track is ~0 (issue 9, finding 3).
   New tracks start with a velocity standard deviation of max(300 m/s, 1.5 × fastest waypoint speed).
 * **Provenance.** Every track carries the truth id of the latest *target* plot it was updated with
   (GNN: the plot assigned to it; JPDA: the gated plot nearest in Mahalanobis distance; a birth:
@@ -42,14 +61,18 @@ antenna.
   (:mod:`iadsim.sim.perception`) is built from them.
 
 **Scoring** on the evaluation grid ``0, run.time_step_s, …`` (tracks extrapolated at constant
-velocity from their last scan): GOSPA (α = 2, ``p``, cut-off ``c``) between confirmed tracks' positions
-and the positions of the threats that are active and inside the analysis area (within the analysis
-radius, :meth:`World.coverage_radius_m`, of a site), and again against the *detectable* threats
-(visible — line of sight, range, sector, elevation — to at least one radar), with its
-localisation / missed / false split. The GOSPA assignment also gives the track each threat is
-matched to: position RMSE over matched pairs, ID switches and fragmentations
-(:func:`~iadsim.tracking.track_continuity`), and per threat the time from its first detection to
-the first scan at which a confirmed track is matched to it.
+velocity from their last scan): the headline GOSPA (α = 2, ``p``, cut-off ``c``) is between
+confirmed tracks' positions and the threats that are *detectable*: inside the analysis area
+(within the analysis radius, :meth:`World.coverage_radius_m`, of a site) and seen by at least
+one radar with Pd ≥ :data:`DETECTABLE_PD` (0.5) — a threat no radar can detect is not "missed".
+It is split per threat class (a class's share of GOSPA^p: the localisation of its matched
+threats plus c^p/2 per missed one; false tracks are not attributed to a class). GOSPA against
+every threat active in the area is kept beside it. The GOSPA assignment also gives the track
+each threat is matched to: position RMSE over matched pairs, ID switches and fragmentations
+(:func:`~iadsim.tracking.track_continuity`), against threats in the area and against detectable
+ones. From the plots (provenance, no assignment to truth): per threat, the time from its first
+plot to the first confirmed track carrying its plots, the number of confirmed tracks that ever
+carried them, and how often the track carrying them changed (:func:`continuity_by_plots`).
 """
 
 from __future__ import annotations
