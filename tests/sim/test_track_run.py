@@ -250,3 +250,17 @@ def test_demo_lo_tracks_per_threat_and_id_switches(tmp_path, catalog):
     assert m["continuity_by_plots"]["id_switches"] <= 131 / 5
     assert m["continuity"]["id_switches"] < 138 / 2
     assert m["threats_tracked"] == m["threats"]
+
+
+@pytest.mark.parametrize("bad, field", [("{confirm_score: 0}", "tracking.confirm_score"),
+                                        ("{delete_score_drop: -1}", "tracking.delete_score_drop"),
+                                        ("{max_coast_s: 0}", "tracking.max_coast_s"),
+                                        ("{management: sprt}", "tracking.management"),
+                                        ("{scan_phase: lockstep}", "tracking.scan_phase")])
+def test_bad_track_management_settings_are_located_errors(catalog, bad, field):
+    from iadsim.errors import IadsimError
+
+    with pytest.raises(IadsimError) as e:
+        parse_scenario(text(f"tracking: {bad}"), "t.yaml", catalog=catalog)
+    msg = str(e.value)
+    assert "\n" not in msg and msg.startswith("t.yaml:") and field in msg
