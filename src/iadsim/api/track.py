@@ -78,8 +78,9 @@ def run_tracking(scenario: str | Path | LoadedScenario, out_dir: str | Path, *, 
     timings["score"] = time.perf_counter() - t
     n_undetectable = int((~score.detectable.any(axis=1)).sum()) if score.truth.n_threats else 0
     if n_undetectable:
-        notes.append(f"{n_undetectable} of {score.truth.n_threats} threats are never visible to any radar "
-                     "(terrain, range, sector or elevation limits): they cannot be tracked")
+        notes.append(f"{n_undetectable} of {score.truth.n_threats} threats are never detectable (no radar has "
+                     "Pd >= 0.5 on them inside the analysis area: RCS, terrain, range, sector or elevation limits); "
+                     "the headline GOSPA does not count them")
 
     if progress:
         progress("writing tables", 0.0)
