@@ -20,7 +20,8 @@ LAT, LON = 40.0, 32.5
 
 
 def scenario_text(*, radars: str = "[{equipment: 92N6E, mast_m: 20, revisit_s: 1.0}, {equipment: 96L6E, mast_m: 20}]",
-                  clutter: str = "", threats: str | None = None, duration_s: float = 120.0, seed: int = 7) -> str:
+                  clutter: str = "", threats: str | None = None, duration_s: float = 120.0, seed: int = 7,
+                  extra: str = "") -> str:
     if threats is None:
         threats = f"""\
   - name: LO
@@ -43,6 +44,7 @@ sites:
 threats:
 {threats}
 coverage: {{max_range_km: 150, cell_m: 2000}}
+{extra}
 """
 
 
@@ -56,7 +58,7 @@ def world_of(text: str, catalog):
 
 
 def test_scan_times_and_sorted_plots(catalog):
-    world = world_of(scenario_text(), catalog)
+    world = world_of(scenario_text(extra="tracking: {scan_phase: aligned}"), catalog)
     meas = measure(world)
     r92, r96 = meas.radars
     assert np.allclose(r92.t_s, np.arange(121) * 1.0) and np.allclose(r96.t_s, np.arange(11) * 12.0)
@@ -157,3 +159,25 @@ def test_radar_without_accuracies_is_a_located_error(catalog, monkeypatch):
         measure(world)
     msg = str(exc.value)
     assert "t.yaml:" in msg and "sites[0].radars[1].equipment" in msg and "sigma_elevation_mrad" in msg
+
+
+def test_scan_phases_are_seeded_and_staggered(catalog):
+    """Default ``scan_phase: random``: each radar starts at its own seeded offset in [0, revisit_s)
+    (a named stream, so the plots of one seed are reproducible) instead of every radar at t = 0."""
+    from iadsim.sim.measure import scan_phase_s
+
+    world = world_of(scenario_text(), catalog)
+    meas = measure(world)
+    r92, r96 = meas.radars
+    phases = [scan_phase_s(world, r) for r in world.radars]
+    assert 0.0 <= phases[0] < 1.0 and 0.0 <= phases[1] < 12.0 and phases[1] > 0.0
+    assert np.allclose(r92.t_s, phases[0] + np.arange(len(r92.t_s)) * 1.0)
+    assert np.allclose(r96.t_s, phases[1] + np.arange(len(r96.t_s)) * 12.0)
+    assert r96.t_s[-1] <= 120.0 < r96.t_s[-1] + 12.0
+    # no two radars share a scan time, the same seed gives the same phases, another seed others
+    assert not set(np.round(r92.t_s, 9)) & set(np.round(r96.t_s, 9))
+    again = world_of(scenario_text(), catalog)
+    assert [scan_phase_s(again, r) for r in again.radars] == phases
+    other = world_of(scenario_text(seed=8), catalog)
+    assert [scan_phase_s(other, r) for r in other.radars] != phases
+    assert np.all(np.diff(meas.scan_t_s) >= 0)

@@ -242,3 +242,17 @@ def test_scan_from_an_empty_detection_record_needs_a_time():
     tr = Tracker(ConstantVelocity(3, q=1.0))
     tr.step(s.t_s, s.z, s.R, s.model)
     assert tr.t_s == 4.0 and len(tr.x) == 0
+
+
+def test_plots_at_one_instant_do_not_confirm_a_track():
+    """Three radars reporting one target at the same instant give a position but no velocity: the
+    track stays tentative (issue 9: such a track was confirmed, with zero velocity, and fired on);
+    the first plot at a later time confirms it, with a two-point velocity."""
+    tr = make(m_confirm=2, n_confirm=5)
+    for _ in range(3):  # three radars' scans at t = 0
+        tr.step(0.0, target(0), R)
+    assert len(tr.x) == 1 and tr.hits[0] == 3
+    assert len(tr.confirmed_tracks().track_id) == 0
+    out = tr.step(1.0, target(1), R)
+    assert list(out.track_id) == [0]
+    assert np.allclose(out.x[0, 2:], [100.0, -50.0], atol=1e-6)

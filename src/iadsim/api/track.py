@@ -78,8 +78,9 @@ def run_tracking(scenario: str | Path | LoadedScenario, out_dir: str | Path, *, 
     timings["score"] = time.perf_counter() - t
     n_undetectable = int((~score.detectable.any(axis=1)).sum()) if score.truth.n_threats else 0
     if n_undetectable:
-        notes.append(f"{n_undetectable} of {score.truth.n_threats} threats are never visible to any radar "
-                     "(terrain, range, sector or elevation limits): they cannot be tracked")
+        notes.append(f"{n_undetectable} of {score.truth.n_threats} threats are never detectable (no radar has "
+                     "Pd >= 0.5 on them inside the analysis area: RCS, terrain, range, sector or elevation limits); "
+                     "the headline GOSPA does not count them")
 
     if progress:
         progress("writing tables", 0.0)
@@ -215,7 +216,10 @@ def _metrics(world: World, meas: Measurements, tr: TrackedRun, sc: TrackScore, n
         "t_end_s": meas.t_end_s,
         "tracker": {"filter": ts.filter, "association": ts.association, "gate_probability": ts.gate_probability,
                     "m_confirm": ts.m_confirm, "n_confirm": ts.n_confirm, "k_miss": ts.k_miss,
-                    "process_noise_mps2": ts.process_noise_mps2, "fusion": "central sequential, scans in time order"},
+                    "process_noise_mps2": ts.process_noise_mps2, "fusion": "central sequential, scans in time order",
+                    "management": ts.management, "confirm_score": ts.confirm_score,
+                    "delete_score_drop": ts.delete_score_drop, "max_coast_s": ts.max_coast_s,
+                    "scan_phase": ts.scan_phase},
         "scans": int(meas.n_scans),
         "plots": int(len(meas.detections)),
         "target_plots": int((~meas.detections.is_clutter).sum()),
@@ -236,7 +240,8 @@ def _manifest(loaded: LoadedScenario, world: World, meas: Measurements, out: Pat
         "scenario": str(loaded.source),
         "scenario_sha256": loaded.located.sha256,
         "seed": world.scenario.run.seed,
-        "randomness": "SeedSequence(seed, spawn_key=(1,)).spawn(n_radars)[radar].spawn(n_scans)[scan] -> one Generator per scan",
+        "randomness": "SeedSequence(seed, spawn_key=(1,)).spawn(n_radars)[radar].spawn(n_scans)[scan] -> one Generator per scan; "
+                      "scan phases: SeedSequence(seed, spawn_key=(9,)).spawn(n_radars)[radar]",
         "dem": {"source": str(dem.source), "generated": world.dem_is_generated, "crs": dem.crs.to_string()},
         "k_factor": world.k_factor,
         "clutter": [{"radar": rs.radar.index, "equipment": rs.radar.equipment, **rs.clutter.as_dict()}

@@ -20,10 +20,19 @@ azimuth and elevation carry Gaussian errors with the catalog's accuracies. False
 the radar's volume, at the scenario's rate or at Pfa × resolution cells (table below).</li>
 <li><b>Tracker</b>: one tracker fuses every radar's scans in time order (central sequential fusion):
 nearly-constant-velocity state in the local ENU frame, EKF / UKF / IMM update on (range, az, el), GNN or JPDA
-association, M-of-N confirmation and K-miss deletion counted on the scans of radars that cover the track.</li>
-<li><b>Scoring</b>: GOSPA (α = 2) between confirmed tracks and the threats active inside the analysis radius, and
-again against the detectable ones (visible to at least one radar); the GOSPA assignment also gives the RMSE of
-matched tracks, ID switches, fragmentations and the time from a threat's first plot to its first confirmed track.</li>
+association. Track management (<code>tracking.management</code>): <i>score</i> (default), a log-likelihood track
+score in the style of Blackman &amp; Popoli (1999, §6.2) — a plot adds ln(Pd·g/β<sub>FA</sub>), a scan without
+one ln(1 − Pd), with Pd the scanning radar's expected Pd on the predicted track, weighted over the scenario's threat
+classes by the track's own detection history — confirmed at a score threshold, deleted when the score falls a set
+amount below its peak; or <i>m_of_n</i>, M-of-N confirmation and K-miss deletion counted on the scans of radars
+whose geometry covers the track. Either way a track needs plots at two distinct times to be confirmed. Radars scan
+at seeded phases, not in lockstep.</li>
+<li><b>Scoring</b>: the headline GOSPA (α = 2) is between confirmed tracks and the threats that at least one radar
+detects with Pd ≥ 0.5 (a threat nobody can detect is not counted as missed), split per threat class; GOSPA against
+every threat active inside the analysis radius is given beside it. The GOSPA assignment gives the RMSE of matched
+tracks, ID switches and fragmentations; the plots give the time from a threat's first plot to the first confirmed
+track carrying its plots, the number of confirmed tracks that carried them and how often that track changed (ID
+switches by data association).</li>
 </ul>
 """
 
@@ -43,15 +52,30 @@ def summary_rows(metrics: dict[str, Any]) -> list[dict[str, Any]]:
          "value": f"{metrics['threats']} ({metrics['threats_detected']} / {metrics['threats_tracked']})"},
         {"quantity": "plots (target / clutter)", "value": f"{metrics['target_plots']} / {metrics['clutter_plots']}"},
         {"quantity": "confirmed tracks (false)", "value": f"{metrics['confirmed_tracks']} ({metrics['false_tracks']})"},
+        {"quantity": "mean GOSPA vs detectable threats (Pd ≥ 0.5), km — headline",
+         "value": _fmt(gd["mean_m"], 2, 1e-3)},
         {"quantity": "mean GOSPA vs threats in the area, km", "value": _fmt(g["mean_m"], 2, 1e-3)},
-        {"quantity": "mean GOSPA vs detectable threats, km", "value": _fmt(gd["mean_m"], 2, 1e-3)},
         {"quantity": "mean missed / false count (area)",
          "value": f"{_fmt(g['mean_missed_count'], 2)} / {_fmt(g['mean_false_count'], 2)}"},
         {"quantity": "position RMSE of matched tracks, m", "value": _fmt(metrics["rmse_m"], 0)},
         {"quantity": "ID switches / fragmentations",
          "value": f"{metrics['continuity']['id_switches']} / {metrics['continuity']['fragmentations']}"},
+        {"quantity": "ID switches by data association",
+         "value": _fmt(metrics.get("continuity_by_plots", {}).get("id_switches"))},
+        {"quantity": "mean confirmed tracks per threat", "value": _fmt(metrics.get("mean_confirmed_tracks_per_threat"), 2)},
         {"quantity": "mean first plot → confirmed track, s", "value": _fmt(metrics["mean_detection_to_confirmation_s"])},
     ]
+
+
+def class_rows(metrics: dict[str, Any]) -> list[dict[str, Any]]:
+    """One row per threat class: headline GOSPA share, latency, tracks per threat, ID switches."""
+    return [{"class": c, "threats": v["threats"], "confirmed": v["threats_confirmed"],
+             "GOSPA vs detectable, km": _fmt(v["gospa_detectable_mean_m"], 2, 1e-3),
+             "mean missed": _fmt(v["mean_missed_count"], 2),
+             "first plot → confirmed, s": _fmt(v["mean_detection_to_confirmation_s"]),
+             "tracks per threat": _fmt(v["mean_confirmed_tracks_per_threat"], 2),
+             "ID switches (GOSPA / by plots)": f"{v['id_switches']} / {v['id_switches_by_plots']}"}
+            for c, v in metrics.get("per_class", {}).items()]
 
 
 def tracking_sections(run: Any) -> list[str]:
@@ -61,9 +85,12 @@ def tracking_sections(run: Any) -> list[str]:
     tr = m["tracker"]
     out.append(
         "<h2>Tracking</h2>"
-        f"<p>{esc(tr['filter'].upper())} filter, {esc(tr['association'].upper())} association, confirm "
-        f"{tr['m_confirm']} of {tr['n_confirm']}, delete after {tr['k_miss']} missed scans, "
-        f"process noise {tr['process_noise_mps2']:g} m/s²; {m['scans']} scans over {m['t_end_s']:g} s. "
+        f"<p>{esc(tr['filter'].upper())} filter, {esc(tr['association'].upper())} association, "
+        + (f"Pd-aware track score: confirm at {tr['confirm_score']:g}, delete {tr['delete_score_drop']:g} below "
+           f"the peak or after {tr['max_coast_s']:g} s without a plot, "
+           if tr.get("management") == "score" else
+           f"confirm {tr['m_confirm']} of {tr['n_confirm']}, delete after {tr['k_miss']} missed scans, ")
+        + f"process noise {tr['process_noise_mps2']:g} m/s²; {m['scans']} scans over {m['t_end_s']:g} s. "
         f"GOSPA c = {m['gospa']['c_m'] / 1e3:g} km, p = {m['gospa']['p']:g}, every "
         f"{m['gospa']['evaluation_step_s']:g} s.</p>"
         + table(summary_rows(m), left=("quantity",)))
@@ -74,8 +101,12 @@ def tracking_sections(run: Any) -> list[str]:
              "latency, s": _fmt(p["detection_to_confirmation_s"], 0),
              "in area, s": _fmt(p["time_in_area_s"], 0), "detectable, s": _fmt(p["time_detectable_s"], 0),
              "tracked, s": _fmt(p["time_tracked_s"], 0), "RMSE, m": _fmt(p["rmse_m"], 0),
-             "tracks": len(p["tracks"]), "ID switches": p["id_switches"], "fragmentations": p["fragmentations"]}
+             "tracks": p.get("confirmed_tracks", len(p["tracks"])), "ID switches": p["id_switches"],
+             "fragmentations": p["fragmentations"]}
             for p in m["per_threat"]]
+    crow = class_rows(m)
+    if crow:
+        out.append("<h3>Per threat class</h3>" + table(crow, left=("class",)))
     out.append("<h3>Per threat</h3>" + table(rows, left=("threat", "class")))
     rrows = []
     for r in m["radars"]:

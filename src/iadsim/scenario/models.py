@@ -264,6 +264,23 @@ class TrackingSettings(_Model):
     k_miss: int = Field(default=3, ge=1, le=100, description="Delete after K missed scans.")
     process_noise_mps2: Finite = Field(default=5.0, gt=0.0, le=1000.0,
                                        description="White-noise acceleration spectral level, m/s² (√q).")
+    management: Literal["score", "m_of_n"] = Field(
+        default="score",
+        description="score: Pd-aware log-likelihood track score (Blackman & Popoli 1999, §6.2), confirm at "
+                    "confirm_score, delete delete_score_drop below the peak; m_of_n: m_confirm of n_confirm "
+                    "and k_miss counted on every scan of a radar whose geometry covers the track.")
+    confirm_score: Finite = Field(default=9.2, gt=0.0, le=100.0,
+                                  description="score: confirm at this log-likelihood ratio, ln((1−β)/α); "
+                                              "9.2 = α 1e-4 false-track, β 0.01 true-track rejection.")
+    delete_score_drop: Finite = Field(default=6.9, gt=0.0, le=100.0,
+                                      description="score: delete when the score falls this far below its "
+                                                  "peak; 6.9 = three misses at Pd 0.9 (3·ln 10).")
+    max_coast_s: Finite = Field(default=120.0, gt=0.0, le=3600.0,
+                                description="score: delete a track not updated for this long (s).")
+    scan_phase: Literal["random", "aligned"] = Field(
+        default="random",
+        description="random: each radar's first scan at a seeded offset in [0, revisit_s); aligned: every "
+                    "radar scans at t = 0, revisit_s, …")
 
     @model_validator(mode="after")
     def _m_le_n(self) -> TrackingSettings:

@@ -2,8 +2,11 @@
 
 For each radar of the world (in ``world.radars`` order):
 
-* **Scan times** ``t_k = k · revisit_s`` for ``k = 0, 1, …`` while ``t_k ≤ t_end`` (the scenario's
-  ``run.duration_s``, or the last threat's arrival). A radar with no revisit time (neither the
+* **Scan times** ``t_k = φ + k · revisit_s`` for ``k = 0, 1, …`` while ``t_k ≤ t_end`` (the scenario's
+  ``run.duration_s``, or the last threat's arrival). The phase ``φ`` (:func:`scan_phase_s`) is a
+  seeded uniform draw in ``[0, revisit_s)`` per radar (``tracking.scan_phase: random``, the
+  default: radars do not scan in lockstep, so three radars do not report one target at one
+  instant) or 0 for every radar (``aligned``). A radar with no revisit time (neither the
   catalog nor the scenario gives one) is a :class:`~iadsim.errors.ScenarioError` located at its
   placement, ``sites[i].radars[j]``, asking for ``revisit_s``. A scan is instantaneous: every
   threat is looked at once per scan, at the scan time (analysis fidelity; no beam position).
@@ -67,7 +70,7 @@ from iadsim.sim.trajectories import Trajectories, route_duration_s, sample_traje
 from iadsim.world import RadarInstance, World, nominal
 
 __all__ = ["CLUTTER_EL_MAX_DEG", "CLUTTER_EL_MIN_DEG", "ClutterModel", "Measurements", "RadarScans",
-           "clutter_model", "end_time_s", "measure", "radar_sigmas", "scan_rng", "scan_times", "tracking_input_error"]
+           "clutter_model", "end_time_s", "measure", "radar_sigmas", "scan_phase_s", "scan_rng", "scan_times", "tracking_input_error"]
 
 CLUTTER_EL_MIN_DEG = -2.0
 CLUTTER_EL_MAX_DEG = 30.0
@@ -175,15 +178,27 @@ def end_time_s(world: World) -> float:
     return float(run.duration_s) if run.duration_s else float(route_duration_s(world))
 
 
+def scan_phase_s(world: World, radar: RadarInstance) -> float:
+    """The radar's first scan time φ: ``revisit_s · u`` with ``u ~ U[0, 1)`` drawn from
+    ``stream(seed, "scan_phase").spawn(n_radars)[radar.index]``, or 0 with ``tracking.scan_phase:
+    aligned`` (or without a revisit time)."""
+    if world.scenario.tracking.scan_phase == "aligned" or radar.revisit_s is None:
+        return 0.0
+    child = stream(world.scenario.run.seed, "scan_phase").spawn(len(world.radars))[radar.index]
+    return float(radar.revisit_s) * float(np.random.default_rng(child).random())
+
+
 def scan_times(world: World, radar: RadarInstance, t_end_s: float | None = None) -> np.ndarray:
-    """``k · revisit_s`` for ``k = 0, 1, …`` up to the horizon; a located error without a revisit time."""
+    """``φ + k · revisit_s`` for ``k = 0, 1, …`` up to the horizon (at least one scan); a located
+    error without a revisit time."""
     if radar.revisit_s is None:
         raise _error(world, radar,
                      f"the catalog has no public revisit time for {radar.equipment}; tracking needs one: give "
                      "revisit_s (seconds between looks at a target) for this radar", None)
     end = end_time_s(world) if t_end_s is None else float(t_end_s)
-    n = int(math.floor(end / radar.revisit_s + 1e-9)) + 1
-    return np.arange(max(n, 1)) * float(radar.revisit_s)
+    phase = scan_phase_s(world, radar)
+    n = int(math.floor((end - phase) / radar.revisit_s + 1e-9)) + 1
+    return phase + np.arange(max(n, 1)) * float(radar.revisit_s)
 
 
 def radar_sigmas(world: World, radar: RadarInstance) -> tuple[float, float, float]:

@@ -10,7 +10,11 @@ from __future__ import annotations
 import numpy as np
 
 #: Stream ids: fixed forever, since changing one changes every result drawn from it.
-STREAMS = {"measurements": 1, "shots": 5}
+STREAMS = {
+    "measurements": 1,
+    "shots": 5,
+    "scan_phase": 9,  # each radar's first-scan offset (iadsim.sim.measure.scan_phase_s)
+}
 
 
 def stream(seed: int, name: str) -> np.random.SeedSequence:

@@ -22,16 +22,35 @@ antenna.
 * Association ``gnn`` or ``jpda`` (confirmed tracks; tentative ones use GNN), gate from
   ``gate_probability``; JPDA with Pd = 0.8 and each radar's clutter density
   ``λ / (R_max · Δaz · Δel)`` from :mod:`iadsim.sim.measure`.
-* **M-of-N and K-miss with several radars.** A scan counts for a track's confirmation window and
-  as a miss only if its radar *should* have seen the track: the track's predicted position is
-  inside the radar's instrumented range, sector and elevation limits and above the radar's
-  lowest visible height over the terrain even when lowered by two standard deviations of its
-  vertical uncertainty (a tentative track's window counts the scans whose range, sector and
-  elevation limits contain it, terrain aside, so a plot below every horizon cannot wait forever).
-  Otherwise a 1 s fire-control radar blind to a low flier would delete, in three seconds, a track
-  that a 12 s surveillance radar holds. A confirmed track not updated for ``k_miss`` × the longest
-  revisit time, or any track whose position covariance trace exceeds (``MAX_POS_SIGMA_M``)², is
-  dropped (a track no radar covers any more).
+* **Confirmation needs plots at two distinct times.** Plots of several radars at one instant refine
+  a tentative track's position but give it no velocity; it stays tentative (whatever the rule
+  below) until a plot at a later time re-initialises it by two-point differencing.
+* **Track management, ``tracking.management: score``** (the default): the Pd-aware
+  log-likelihood track score of :mod:`iadsim.tracking.score` (Blackman & Popoli 1999, §6.2). After
+  each scan, a track updated with a plot gains ``ln(P_D g / β_FA)`` (``g`` the Gaussian likelihood
+  of that plot's innovation, ``β_FA`` the scanning radar's false-plot density
+  ``λ / (R_max · Δaz · Δel)``), a track without one gains ``ln(1 − P_D)``. ``P_D`` is the
+  scanning radar's Pd on the track's predicted position (:class:`~iadsim.sim.track_pd.RadarPd`:
+  the same physics as coverage, 0 where the track lowered by two standard deviations of its
+  vertical uncertainty is masked by terrain), averaged over the class hypotheses of the scenario
+  with the track's own class probabilities, which its hits and misses update — so a radar with
+  Pd ≈ 0 on a track costs it nothing, and one of a 1 s fire-control radar blind to a
+  low-observable target at 150 km stops counting once the misses have shown what the target is.
+  A new track starts at score 0 (new-target density taken equal to the false-plot density);
+  it is confirmed at ``confirm_score`` and deleted when its score falls ``delete_score_drop``
+  below its peak, when no plot has updated it for ``max_coast_s``, or when its position
+  covariance trace exceeds (``MAX_POS_SIGMA_M``)². Two confirmed tracks whose states agree within
+  the χ²₆(0.99) gate of their summed covariances (position *and* velocity) are one target: the
+  one with the lower peak score is deleted.
+* **``management: m_of_n``** (the earlier rule, kept for comparison): a scan counts for a
+  track's confirmation window and as a miss only if its radar *should* have seen the track: the
+  track's predicted position is inside the radar's instrumented range, sector and elevation
+  limits and above the radar's lowest visible height over the terrain even when lowered by two
+  standard deviations of its vertical uncertainty (a tentative track's window counts the scans
+  whose range, sector and elevation limits contain it, terrain aside). A confirmed track not
+  updated for ``k_miss`` × the longest revisit time, or any track whose position covariance
+  trace exceeds (``MAX_POS_SIGMA_M``)², is dropped. This rule counts a miss from geometry
+  alone, even where the radar's Pd on the track is ~0 (issue 9, finding 3).
   New tracks start with a velocity standard deviation of max(300 m/s, 1.5 × fastest waypoint speed).
 * **Provenance.** Every track carries the truth id of the latest *target* plot it was updated with
   (GNN: the plot assigned to it; JPDA: the gated plot nearest in Mahalanobis distance; a birth:
@@ -42,14 +61,18 @@ antenna.
   (:mod:`iadsim.sim.perception`) is built from them.
 
 **Scoring** on the evaluation grid ``0, run.time_step_s, …`` (tracks extrapolated at constant
-velocity from their last scan): GOSPA (α = 2, ``p``, cut-off ``c``) between confirmed tracks' positions
-and the positions of the threats that are active and inside the analysis area (within the analysis
-radius, :meth:`World.coverage_radius_m`, of a site), and again against the *detectable* threats
-(visible — line of sight, range, sector, elevation — to at least one radar), with its
-localisation / missed / false split. The GOSPA assignment also gives the track each threat is
-matched to: position RMSE over matched pairs, ID switches and fragmentations
-(:func:`~iadsim.tracking.track_continuity`), and per threat the time from its first detection to
-the first scan at which a confirmed track is matched to it.
+velocity from their last scan): the headline GOSPA (α = 2, ``p``, cut-off ``c``) is between
+confirmed tracks' positions and the threats that are *detectable*: inside the analysis area
+(within the analysis radius, :meth:`World.coverage_radius_m`, of a site) and seen by at least
+one radar with Pd ≥ :data:`DETECTABLE_PD` (0.5) — a threat no radar can detect is not "missed".
+It is split per threat class (a class's share of GOSPA^p: the localisation of its matched
+threats plus c^p/2 per missed one; false tracks are not attributed to a class). GOSPA against
+every threat active in the area is kept beside it. The GOSPA assignment also gives the track
+each threat is matched to: position RMSE over matched pairs, ID switches and fragmentations
+(:func:`~iadsim.tracking.track_continuity`), against threats in the area and against detectable
+ones. From the plots (provenance, no assignment to truth): per threat, the time from its first
+plot to the first confirmed track carrying its plots, the number of confirmed tracks that ever
+carried them, and how often the track carrying them changed (:func:`continuity_by_plots`).
 """
 
 from __future__ import annotations
@@ -66,6 +89,7 @@ from iadsim.geo.frames import geodesic_inverse
 from iadsim.scenario import TrackingSettings
 from iadsim.sim.measure import Measurements, RadarScans
 from iadsim.sim.sensing import radar_view
+from iadsim.sim.track_pd import RadarPd, class_hypotheses
 from iadsim.sim.trajectories import Trajectories, sample_trajectories
 from iadsim.tracking import (
     IMM,
@@ -83,17 +107,21 @@ from iadsim.tracking import (
     track_continuity,
     wrap_angle,
 )
+from iadsim.tracking.score import class_posterior, expected_pd, gaussian_loglik, score_increment
 from iadsim.world import RadarInstance, World
 
-__all__ = ["GOSPA_C_M", "GOSPA_P", "MAX_POS_SIGMA_M", "ScenarioTracker", "TrackScore", "TrackedRun",
-           "evaluation_times", "make_tracker", "run_tracker", "score_tracks"]
+__all__ = ["DETECTABLE_PD", "GOSPA_C_M", "GOSPA_P", "MAX_POS_SIGMA_M", "ScenarioTracker", "TrackScore",
+           "TrackedRun", "continuity_by_plots", "evaluation_times", "make_tracker", "run_tracker", "score_tracks"]
 
 GOSPA_C_M = 10_000.0
 GOSPA_P = 2.0
 MAX_POS_SIGMA_M = 20_000.0
+DETECTABLE_PD = 0.5  # a threat counts in the headline GOSPA where some radar has at least this Pd on it
 IMM_TURN_RATE_RADPS = math.radians(3.0)
 IMM_STAY = 0.95
 JPDA_PD = 0.8
+DUPLICATE_GATE_PROB = 0.99
+DUPLICATE_GATE_D2 = 16.812  # χ²₆ quantile at DUPLICATE_GATE_PROB
 Progress = Callable[[str, float], None]
 
 
@@ -131,8 +159,19 @@ class ScenarioTracker(Tracker):
     """:class:`Tracker` with UKF/IMM updates and coverage-aware M-of-N / K-miss (module docstring)."""
 
     def __init__(self, motion_model, *, filter_kind: str = "ekf", imm: IMM | None = None,
-                 max_coast_s: float = np.inf, **kw):
+                 max_coast_s: float = np.inf, management: str = "m_of_n", n_classes: int = 1,
+                 confirm_score: float = 9.2, delete_score_drop: float = 6.9, **kw):
         super().__init__(motion_model, **kw)
+        if management not in ("m_of_n", "score"):
+            raise ValueError("management must be 'm_of_n' or 'score'")
+        # Pd-aware track score (iadsim.tracking.score); set radar_pd before each step
+        self.management = management
+        self.confirm_score, self.delete_score_drop = float(confirm_score), float(delete_score_drop)
+        self.radar_pd: RadarPd | None = None
+        self.score = np.zeros(0)
+        self.score_peak = np.zeros(0)
+        self.class_w = np.zeros((0, max(int(n_classes), 1)))
+        self._loglik = np.zeros(0)
         self.filter_kind = filter_kind
         self.imm = imm
         d = motion_model.state_dim
@@ -157,6 +196,7 @@ class ScenarioTracker(Tracker):
     def step(self, t_s, z=None, R=None, model=None):
         self._model = model or self.measurement_model
         self._omega = None
+        self._loglik = np.zeros(len(self.x))
         if self.imm is not None and self.t_s is not None and t_s > self.t_s and len(self.x):
             xm, Pm, c = self.imm.predict(self.xm, self.Pm, self.mu, t_s - self.t_s)
             self.xm, self.Pm, self.mu = xm, Pm, c
@@ -207,9 +247,22 @@ class ScenarioTracker(Tracker):
             self.last_plot_s[tracks, self.scan_radar] = self.t_s
 
     def _gnn(self, idx, z, R, model, gate, cols, two_point=False):
+        pred = self._predict_meas(idx, model) if self.management == "score" and len(idx) else None
         r, cz = super()._gnn(idx, z, R, model, gate, cols, two_point)
         self._credit(idx[r], cz)
+        if pred is not None and len(r):
+            self._store_loglik(idx[r], pred[0][r], pred[1][r], z[cz], R if R.ndim == 2 else R[cz], model)
         return r, cz
+
+    def _store_loglik(self, tracks, zhat, S0, z, R, model):
+        """ln g of the plots ``z`` that updated ``tracks`` (predicted ``zhat``, ``S0`` before the update)."""
+        nu = z - zhat
+        am = np.asarray(model.angle_mask, bool)
+        nu[:, am] = wrap_angle(nu[:, am])
+        S = symmetrise(S0 + R)
+        _, logdet = np.linalg.slogdet(S)
+        d2 = np.einsum("ni,ni->n", nu, np.linalg.solve(S, nu[..., None])[..., 0])
+        self._loglik[tracks] = gaussian_loglik(d2, logdet, z.shape[1])
 
     def _record(self):
         super()._record()
@@ -273,14 +326,15 @@ class ScenarioTracker(Tracker):
     def _jpda(self, idx, z, R, model, gate, hit, used):
         before = hit.copy()
         nearest = None
-        if self.scan_truth is not None and len(idx) and len(z):
+        if (self.scan_truth is not None or self.management == "score") and len(idx) and len(z):
             zhat, S0, _ = self._predict_meas(idx, model)
-            pi, pj, d2, _ = gated_pairs(zhat, S0, z, R, model.angle_mask, gate=gate)
+            pi, pj, d2, logdet = gated_pairs(zhat, S0, z, R, model.angle_mask, gate=gate)
             nearest = np.full(len(idx), -1, np.int64)
             if len(pi):
                 o = np.lexsort((d2, pi))
                 first = np.concatenate([[True], pi[o][1:] != pi[o][:-1]])
                 nearest[pi[o][first]] = pj[o][first]
+                self._loglik[idx[pi[o][first]]] = gaussian_loglik(d2[o][first], logdet[o][first], z.shape[1])
         super()._jpda(idx, z, R, model, gate, hit, used)
         if nearest is not None:
             k = np.flatnonzero(hit[idx] & ~before[idx] & (nearest >= 0))
@@ -295,6 +349,12 @@ class ScenarioTracker(Tracker):
         self.truth_id = np.concatenate([self.truth_id, np.full(k_new, -1, np.int64)])
         self.last_plot_s = np.concatenate([self.last_plot_s, np.full((k_new, self.last_plot_s.shape[1]), -np.inf)])
         self._credit(np.arange(n0, len(self.x)), np.asarray(cols)[:k_new])
+        # a one-plot track has no velocity: never confirmed at birth, whatever m_confirm
+        self.confirmed[n0:] = False
+        self.score = np.concatenate([self.score, np.zeros(k_new)])
+        self.score_peak = np.concatenate([self.score_peak, np.zeros(k_new)])
+        c = self.class_w.shape[1]
+        self.class_w = np.concatenate([self.class_w, np.full((k_new, c), 1.0 / c)])
         if self.imm is not None and len(self.x) > n0:
             k = len(self.x) - n0
             r = self.xm.shape[1]
@@ -307,11 +367,14 @@ class ScenarioTracker(Tracker):
         self.t_hit = self.t_hit[keep]
         self.truth_id = self.truth_id[keep]
         self.last_plot_s = self.last_plot_s[keep]
+        self.score, self.score_peak, self.class_w = self.score[keep], self.score_peak[keep], self.class_w[keep]
         if self.imm is not None:
             self.xm, self.Pm, self.mu = self.xm[keep], self.Pm[keep], self.mu[keep]
 
     # ------------------------------------------------------------------ management
     def _manage(self, hit):
+        if self.management == "score":
+            return self._manage_score(hit)
         if self.coverage is None:
             counts = ages = np.ones(len(self.x), bool)
         else:
@@ -321,12 +384,58 @@ class ScenarioTracker(Tracker):
         self.hits += hit
         self.misses = np.where(hit, 0, self.misses + (counts & ~hit))
         self.t_hit = np.where(hit, self.t_s, self.t_hit)
-        self.confirmed |= self.hits >= self.m_confirm
+        self.confirmed |= (self.hits >= self.m_confirm) & ~self.single  # plots at ≥ 2 distinct times
         tr = np.trace(self.P[:, :3, :3], axis1=1, axis2=2)
         drop = np.where(self.confirmed, (self.misses >= self.k_miss) | (self.t_s - self.t_hit > self.max_coast_s),
                         self.age >= self.n_confirm) | (tr > self.max_pos_cov_trace_m2)
         if drop.any():
             self._keep(~drop)
+
+    def _manage_score(self, hit):
+        """Pd-aware log-likelihood score management (module docstring, :mod:`iadsim.tracking.score`)."""
+        n = len(self.x)
+        if self.radar_pd is not None:
+            pdc = self.radar_pd.pd(self.x[:, :3], self.P[:, 2, 2])
+        else:  # no radar model: the tracker's nominal Pd wherever the scan is
+            pdc = np.full((n, self.class_w.shape[1]), self.pd)
+        pe = expected_pd(self.class_w, pdc)
+        self.score = self.score + score_increment(hit, pe, self._loglik, max(self.clutter_density, 1e-300))
+        self.score_peak = np.maximum(self.score_peak, self.score)
+        self.class_w = class_posterior(self.class_w, pdc, hit)
+        self.age += 1
+        self.hits += hit
+        self.misses = np.where(hit, 0, self.misses + (pe >= 0.5))  # informative misses (reported only)
+        self.t_hit = np.where(hit, self.t_s, self.t_hit)
+        self.confirmed |= (self.score >= self.confirm_score) & ~self.single
+        tr = np.trace(self.P[:, :3, :3], axis1=1, axis2=2)
+        drop = ((self.score < self.score_peak - self.delete_score_drop) | (self.t_s - self.t_hit > self.max_coast_s)
+                | (tr > self.max_pos_cov_trace_m2))
+        drop |= self._duplicates(~drop)
+        if drop.any():
+            self._keep(~drop)
+
+    def _duplicates(self, alive: np.ndarray) -> np.ndarray:
+        """Confirmed tracks that duplicate another confirmed track with a higher peak score: the state
+        difference is within the χ²₆(``DUPLICATE_GATE_PROB``) gate of ``P_i + P_j`` (position and
+        velocity, so targets that cross are not merged)."""
+        out = np.zeros(len(self.x), bool)
+        c = np.flatnonzero(alive & self.confirmed)
+        if len(c) < 2:
+            return out
+        pos = self.x[c, :3]
+        sd = np.sqrt(np.trace(self.P[c, :3, :3], axis1=1, axis2=2))
+        dist = np.linalg.norm(pos[:, None, :] - pos[None, :, :], axis=-1)
+        i, j = np.nonzero(np.triu(dist < 4.0 * (sd[:, None] + sd[None, :]), 1))
+        if not len(i):
+            return out
+        dx = self.x[c[i]] - self.x[c[j]]
+        S = self.P[c[i]] + self.P[c[j]]
+        d2 = np.einsum("ni,ni->n", dx, np.linalg.solve(S, dx[..., None])[..., 0])
+        same = d2 < DUPLICATE_GATE_D2
+        for a, b in zip(c[i[same]], c[j[same]]):
+            if not (out[a] or out[b]):
+                out[b if (self.score_peak[a], -self.track_id[a]) >= (self.score_peak[b], -self.track_id[b]) else a] = True
+        return out
 
 
 def make_tracker(world: World, settings: TrackingSettings | None = None) -> ScenarioTracker:
@@ -340,12 +449,17 @@ def make_tracker(world: World, settings: TrackingSettings | None = None) -> Scen
         imm = IMM([cv, CoordinatedTurnKnownRate(3, q, IMM_TURN_RATE_RADPS),
                    CoordinatedTurnKnownRate(3, q, -IMM_TURN_RATE_RADPS)],
                   np.full((3, 3), (1 - IMM_STAY) / 2) + np.eye(3) * (IMM_STAY - (1 - IMM_STAY) / 2))
+    if ts.management == "score":
+        coast = float(ts.max_coast_s)
+    else:
+        coast = ts.k_miss * max((r.revisit_s or 0.0 for r in world.radars), default=0.0) or np.inf
     return ScenarioTracker(
         cv, measurement_model=Spherical3D((0.0, 0.0, 0.0)), filter_kind=ts.filter, imm=imm,
         gate_prob=ts.gate_probability, association=ts.association, m_confirm=ts.m_confirm,
         n_confirm=ts.n_confirm, k_miss=ts.k_miss, max_pos_cov_trace_m2=MAX_POS_SIGMA_M**2,
         init_speed_sigma_mps=max(300.0, 1.5 * max(speeds, default=0.0)), pd=JPDA_PD,
-        max_coast_s=ts.k_miss * max((r.revisit_s or 0.0 for r in world.radars), default=0.0) or np.inf,
+        max_coast_s=coast, management=ts.management, n_classes=len(class_hypotheses(world)),
+        confirm_score=ts.confirm_score, delete_score_drop=ts.delete_score_drop,
     )
 
 
@@ -377,6 +491,8 @@ def run_tracker(world: World, meas: Measurements, settings: TrackingSettings | N
     tracker.n_radars = len(world.radars)
     tracker.last_plot_s = np.zeros((0, tracker.n_radars))
     cov = {rs.radar.index: _Coverage(world, rs) for rs in meas.radars}
+    hyp = class_hypotheses(world)
+    rpd = {rs.radar.index: RadarPd(world, rs.radar, rs.view.antenna_enu_m, hyp) for rs in meas.radars}
     by_radar = {rs.radar.index: rs for rs in meas.radars}
     every = max(meas.n_scans // 50, 1)
     for s in range(meas.n_scans):
@@ -385,6 +501,7 @@ def run_tracker(world: World, meas: Measurements, settings: TrackingSettings | N
         det = meas.scan(s)
         scan = scan_from_detections(det, rs.view.antenna_enu_m, t_s=float(meas.scan_t_s[s]))
         tracker.coverage = cov[ri]
+        tracker.radar_pd = rpd[ri] if hyp else None
         tracker.clutter_density = max(rs.clutter.rate_per_scan, 1e-6) / rs.clutter.volume_m_rad2
         tracker.scan_radar, tracker.scan_truth = ri, det.truth_id
         tracker.step(scan.t_s, scan.z, scan.R, scan.model)
@@ -436,6 +553,7 @@ class TrackScore:
     matched_track: np.ndarray  # (N, K) track id matched to the threat (−1 none)
     match_error_m: np.ndarray  # (N, K) position error of that match (NaN none)
     metrics: dict[str, Any] = field(default_factory=dict)
+    matched_track_detectable: np.ndarray | None = None  # (N, K) the same against detectable truth
 
 
 def _gospa_series(tr: TrackedRun, pos: np.ndarray, mask: np.ndarray, t: np.ndarray, c: float, p: float,
@@ -458,32 +576,102 @@ def _gospa_series(tr: TrackedRun, pos: np.ndarray, mask: np.ndarray, t: np.ndarr
     return out, match, err
 
 
+def _detectable(world: World, truth: Trajectories, area: np.ndarray) -> np.ndarray:
+    """(N, K) in the area and seen by at least one radar with Pd ≥ :data:`DETECTABLE_PD`."""
+    pd_max = np.zeros(area.shape)
+    for r in world.radars:
+        if truth.n_threats:
+            pd_max = np.maximum(pd_max, radar_view(world, r, truth).pd)
+    return area & (pd_max >= DETECTABLE_PD)
+
+
+def _first_confirmed_by_plots(tr: TrackedRun, n: int) -> np.ndarray:
+    """(N,) time of the first confirmed track row carrying threat i's plots (NaN: never)."""
+    first = np.full(n, np.inf)
+    if len(tr.truth_id) == len(tr.t_s) and len(tr.t_s):
+        m = (tr.truth_id >= 0) & (tr.truth_id < n)
+        np.minimum.at(first, tr.truth_id[m], tr.t_s[m])
+    return np.where(np.isfinite(first), first, np.nan)
+
+
+def continuity_by_plots(tr: TrackedRun, n: int) -> dict:
+    """ID switches by data association: for each threat, the confirmed tracks that took over its
+    plots, in time order (a track *takes over* when its latest target plot becomes the threat's);
+    a switch is a change of that track. Also the number of distinct confirmed tracks that ever
+    carried the threat's plots. No assignment to truth is involved."""
+    per = {i: [] for i in range(n)}
+    if len(tr.truth_id) == len(tr.t_s) and len(tr.t_s):
+        order = np.lexsort((tr.track_id, tr.t_s))
+        last: dict[int, int] = {}
+        for tid, th in zip(tr.track_id[order].tolist(), tr.truth_id[order].tolist()):
+            if th >= 0 and last.get(tid) != th and th < n:
+                seq = per[th]
+                if not seq or seq[-1] != tid:
+                    seq.append(tid)
+            last[tid] = th
+    tracks = {i: int(len(set(v))) for i, v in per.items()}
+    switches = {i: max(len(v) - 1, 0) for i, v in per.items()}
+    return {"id_switches": int(sum(switches.values())), "per_truth": switches, "tracks": tracks}
+
+
+def _per_class(truth: Trajectories, det: np.ndarray, contrib: np.ndarray, n_missed: np.ndarray, p: float,
+               per_threat: list[dict]) -> dict:
+    """Per threat class: GOSPA over that class's detectable threats (its share of the GOSPA sum:
+    localisation of its matched threats + c^p/2 per missed one; false tracks are not attributed),
+    confirmation latency, tracks per threat and ID switches."""
+    out = {}
+    classes = np.array(truth.threat_class, dtype=object)
+    for c in dict.fromkeys(truth.threat_class):
+        rows = np.flatnonzero(classes == c)
+        busy = det[rows].any(axis=0)
+        g = np.where(det[rows], contrib[rows], 0.0).sum(axis=0) ** (1.0 / p)
+        pt = [per_threat[i] for i in rows]
+        lat = [q["detection_to_confirmation_s"] for q in pt if q["detection_to_confirmation_s"] is not None]
+        out[c] = {
+            "threats": int(len(rows)),
+            "gospa_detectable_mean_m": float(np.mean(g[busy])) if busy.any() else None,
+            "mean_missed_count": float(np.mean(n_missed[rows][:, busy].sum(axis=0))) if busy.any() else None,
+            "mean_detection_to_confirmation_s": float(np.mean(lat)) if lat else None,
+            "threats_confirmed": int(len(lat)),
+            "mean_confirmed_tracks_per_threat": float(np.mean([q["confirmed_tracks"] for q in pt])),
+            "mean_matched_tracks_per_threat": float(np.mean([len(q["tracks"]) for q in pt])),
+            "id_switches": int(sum(q["id_switches"] for q in pt)),
+            "id_switches_detectable": int(sum(q["id_switches_detectable"] for q in pt)),
+            "id_switches_by_plots": int(sum(q["id_switches_by_plots"] for q in pt)),
+        }
+    return out
+
+
 def score_tracks(world: World, meas: Measurements, tr: TrackedRun, *, gospa_c_m: float = GOSPA_C_M,
                  gospa_p: float = GOSPA_P) -> TrackScore:
     """GOSPA, RMSE, continuity and confirmation latency (module docstring)."""
     t = evaluation_times(world, meas.t_end_s)
     truth = sample_trajectories(world, t)
     area = _in_area(world, truth)
-    vis = np.zeros(area.shape, bool)
-    for r in world.radars:
-        if truth.n_threats:
-            vis |= radar_view(world, r, truth).visible
-    detectable = area & vis
+    detectable = _detectable(world, truth, area)
     pos = truth.pos_enu_m
     g_all, match, err = _gospa_series(tr, pos, area, t, gospa_c_m, gospa_p, True)
-    g_det, _, _ = _gospa_series(tr, pos, detectable, t, gospa_c_m, gospa_p, False)
+    g_det, match_det, err_det = _gospa_series(tr, pos, detectable, t, gospa_c_m, gospa_p, True)
 
-    # continuity over the grid, rows where the threat is in the area
-    ii, kk = np.nonzero(area)
-    cont = track_continuity(kk, ii, match[ii, kk]) if len(ii) else {"id_switches": 0, "fragmentations": 0,
-                                                                        "per_truth": {}}
+    def continuity(mask, m):
+        ii, kk = np.nonzero(mask)
+        return track_continuity(kk, ii, m[ii, kk]) if len(ii) else {"id_switches": 0, "fragmentations": 0,
+                                                                    "per_truth": {}}
+    cont = continuity(area, match)
+    cont_det = continuity(detectable, match_det)
+    n = truth.n_threats
+    cont_plots = continuity_by_plots(tr, n)
     ok = np.isfinite(err)
     rmse_m = float(np.sqrt(np.mean(err[ok] ** 2))) if ok.any() else None
+    ok_det = np.isfinite(err_det)
+    rmse_det_m = float(np.sqrt(np.mean(err_det[ok_det] ** 2))) if ok_det.any() else None
+    # each detectable threat's share of GOSPA^p: d^p when matched, c^p/2 when missed
+    missed_det = detectable & ~ok_det
+    contrib = np.where(ok_det, np.nan_to_num(err_det) ** gospa_p, np.where(missed_det, gospa_c_m**gospa_p / 2, 0.0))
 
-    # confirmation latency: first scan at which a confirmed track is matched to the threat
+    # confirmation latency: the threat's first plot to the first confirmed track carrying its plots
     det = meas.detections
     tgt = ~det.is_clutter
-    n = truth.n_threats
     first_det = np.full(n, np.nan)
     n_det = np.zeros(n, np.int64)
     if tgt.any():
@@ -492,21 +680,7 @@ def score_tracks(world: World, meas: Measurements, tr: TrackedRun, *, gospa_c_m:
         np.minimum.at(first, ids, det.t_s[tgt])
         first_det = np.where(np.isfinite(first), first, np.nan)
         n_det = np.bincount(ids, minlength=n)
-    first_conf = np.full(n, np.nan)
-    if len(tr.t_s) and n:
-        ks = np.unique(tr.scan)
-        ts_u, inv = np.unique(tr.scan_t_s[ks], return_inverse=True)
-        truth_k = sample_trajectories(world, ts_u)
-        # a track is the threat's only from the threat's first detection on
-        after = truth_k.active & (ts_u[None, :] >= np.where(np.isnan(first_det), np.inf, first_det)[:, None])
-        for j, sk in enumerate(ks):
-            u = inv[j]
-            lo, hi = np.searchsorted(tr.scan, [sk, sk + 1])
-            ti = np.flatnonzero(after[:, u] & np.isnan(first_conf))
-            if not len(ti):
-                continue
-            ix, iy, _ = gospa_assignment(tr.x[lo:hi, :3], truth_k.pos_enu_m[ti, u], gospa_c_m, gospa_p)
-            first_conf[ti[iy]] = ts_u[u]
+    first_conf = _first_confirmed_by_plots(tr, n)
 
     track_ids = np.unique(tr.track_id)
     matched_ids = np.unique(match[match >= 0])
@@ -516,6 +690,7 @@ def score_tracks(world: World, meas: Measurements, tr: TrackedRun, *, gospa_c_m:
     def mean(a, m):
         return float(np.mean(a[m])) if m.any() else None
 
+    step = world.scenario.run.time_step_s
     per_threat = []
     for i in range(n):
         e = err[i][np.isfinite(err[i])]
@@ -526,32 +701,40 @@ def score_tracks(world: World, meas: Measurements, tr: TrackedRun, *, gospa_c_m:
             "confirmed_s": None if np.isnan(first_conf[i]) else float(first_conf[i]),
             "detection_to_confirmation_s": (None if np.isnan(first_det[i]) or np.isnan(first_conf[i])
                                             else float(first_conf[i] - first_det[i])),
-            "time_in_area_s": float(area[i].sum() * world.scenario.run.time_step_s),
-            "time_detectable_s": float(detectable[i].sum() * world.scenario.run.time_step_s),
-            "time_tracked_s": float((match[i] >= 0).sum() * world.scenario.run.time_step_s),
+            "time_in_area_s": float(area[i].sum() * step),
+            "time_detectable_s": float(detectable[i].sum() * step),
+            "time_tracked_s": float((match[i] >= 0).sum() * step),
+            "time_tracked_detectable_s": float((match_det[i] >= 0).sum() * step),
             "rmse_m": float(np.sqrt(np.mean(e**2))) if e.size else None,
             "tracks": sorted({int(v) for v in match[i] if v >= 0}),
+            "confirmed_tracks": cont_plots["tracks"][i],
             "id_switches": int(cont["per_truth"].get(i, (0, 0))[0]),
+            "id_switches_detectable": int(cont_det["per_truth"].get(i, (0, 0))[0]),
+            "id_switches_by_plots": int(cont_plots["per_truth"][i]),
             "fragmentations": int(cont["per_truth"].get(i, (0, 0))[1]),
         })
     lat = [p["detection_to_confirmation_s"] for p in per_threat if p["detection_to_confirmation_s"] is not None]
+    gospa_keys = lambda g, m: {"mean_m": mean(g["distance"], m),  # noqa: E731
+                               "mean_localisation_m2": mean(g["localisation"], m),
+                               "mean_missed_m2": mean(g["missed"], m), "mean_false_m2": mean(g["false"], m),
+                               "mean_missed_count": mean(g["n_missed"], m), "mean_false_count": mean(g["n_false"], m)}
     metrics = {
-        "gospa": {"c_m": gospa_c_m, "p": gospa_p, "alpha": 2,
-                  "evaluation_step_s": float(world.scenario.run.time_step_s),
+        "gospa": {"c_m": gospa_c_m, "p": gospa_p, "alpha": 2, "evaluation_step_s": float(step),
                   "truth": "threats active and within the analysis radius of a site",
                   "mean_over": "evaluation times with a threat in the set or a confirmed track",
-                  "mean_m": mean(g_all["distance"], busy),
-                  "mean_localisation_m2": mean(g_all["localisation"], busy),
-                  "mean_missed_m2": mean(g_all["missed"], busy), "mean_false_m2": mean(g_all["false"], busy),
-                  "mean_missed_count": mean(g_all["n_missed"], busy),
-                  "mean_false_count": mean(g_all["n_false"], busy)},
-        "gospa_detectable": {"truth": "threats in the area and visible to at least one radar",
-                             "mean_m": mean(g_det["distance"], busy_det),
-                             "mean_localisation_m2": mean(g_det["localisation"], busy_det),
-                             "mean_missed_m2": mean(g_det["missed"], busy_det),
-                             "mean_false_m2": mean(g_det["false"], busy_det)},
+                  **gospa_keys(g_all, busy)},
+        "gospa_detectable": {"truth": f"threats in the area seen by at least one radar with Pd >= {DETECTABLE_PD:g} "
+                                      "(the headline: a threat nobody can detect is not counted as missed)",
+                             "pd_threshold": DETECTABLE_PD, **gospa_keys(g_det, busy_det),
+                             "rmse_m": rmse_det_m},
         "rmse_m": rmse_m,
-        "continuity": {"id_switches": int(cont["id_switches"]), "fragmentations": int(cont["fragmentations"])},
+        "continuity": {"id_switches": int(cont["id_switches"]), "fragmentations": int(cont["fragmentations"]),
+                       "definition": "GOSPA assignment to threats in the area, every evaluation step"},
+        "continuity_detectable": {"id_switches": int(cont_det["id_switches"]),
+                                  "fragmentations": int(cont_det["fragmentations"]),
+                                  "definition": "GOSPA assignment to detectable threats, every evaluation step"},
+        "continuity_by_plots": {"id_switches": cont_plots["id_switches"],
+                                "definition": "changes of the confirmed track that carries the threat's plots"},
         "threats": n,
         "threats_detected": int((n_det > 0).sum()),
         "threats_tracked": int(np.isfinite(first_conf).sum()),
@@ -559,7 +742,11 @@ def score_tracks(world: World, meas: Measurements, tr: TrackedRun, *, gospa_c_m:
         "false_tracks": int(len(np.setdiff1d(track_ids, matched_ids))),
         "tracks_started": tr.n_tracks_started,
         "mean_detection_to_confirmation_s": float(np.mean(lat)) if lat else None,
+        "mean_confirmed_tracks_per_threat": (float(np.mean([p["confirmed_tracks"] for p in per_threat]))
+                                             if per_threat else None),
+        "per_class": _per_class(truth, detectable, contrib, missed_det.astype(float), gospa_p, per_threat),
         "per_threat": per_threat,
     }
     return TrackScore(t_s=t, truth=truth, in_area=area, detectable=detectable, gospa=g_all,
-                      gospa_detectable=g_det, matched_track=match, match_error_m=err, metrics=metrics)
+                      gospa_detectable=g_det, matched_track=match, match_error_m=err, metrics=metrics,
+                      matched_track_detectable=match_det)

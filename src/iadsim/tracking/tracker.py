@@ -14,8 +14,10 @@ Track management, per scan:
   the gate for the second plot). On its second plot, at a later time, the track is re-initialised
   by two-point differencing (Bar-Shalom et al. 2001, §5.5.3):
   ``x = [z₂, (z₂ − z₁)/T]``, ``P = [[R₂, R₂/T], [R₂/T, (R₁ + R₂)/T²]]``. A tentative track is
-  confirmed once it has ``m_confirm`` plots within its first ``n_confirm`` scans and deleted
-  when its ``n_confirm``-th scan passes without that.
+  confirmed once it has ``m_confirm`` plots within its first ``n_confirm`` scans, two of them
+  at distinct times (plots of several radars at one instant give a position but no velocity:
+  until a later plot, the track stays tentative), and deleted when its ``n_confirm``-th scan
+  passes without that. (``m_confirm = 1`` confirms a track at birth, as asked.)
 * **Deletion.** A confirmed track is deleted after ``k_miss`` consecutive scans without a
   plot, or when the trace of its position covariance exceeds ``max_pos_cov_trace_m2``.
 * **Identities.** Every track gets the next integer id when it is born and keeps it.
@@ -397,7 +399,7 @@ class Tracker:
         self.age += 1
         self.hits += hit
         self.misses = np.where(hit, 0, self.misses + 1)
-        self.confirmed |= self.hits >= self.m_confirm
+        self.confirmed |= (self.hits >= self.m_confirm) & ~self.single  # plots at ≥ 2 distinct times
         n = self.ndim
         tr = np.trace(self.P[:, :n, :n], axis1=1, axis2=2)
         drop = np.where(
