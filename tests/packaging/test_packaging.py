@@ -98,3 +98,26 @@ def test_python_m_iadsim_examples_prints_the_path():
     bad = subprocess.run([sys.executable, "-m", "iadsim.examples", "path", "nowhere"],
                          capture_output=True, text=True, timeout=60)
     assert bad.returncode == 2 and bad.stderr.count("\n") == 1 and "Traceback" not in bad.stderr
+
+
+SMALL = """\
+name: version check
+sites:
+  - name: S
+    lat_deg: 40.0
+    lon_deg: 32.5
+    radars: [{equipment: 92N6E, mast_m: 20}]
+    launchers: [{equipment: 5P85SE2, count: 1}]
+threats: []
+coverage: {max_range_km: 60, cell_m: 5000, threat_classes: [fighter_4gen], altitudes_m: [5000]}
+"""
+
+
+def test_run_manifest_records_the_package_version(tmp_path):
+    from iadsim.api.coverage import run_coverage
+
+    scen = tmp_path / "s.yaml"
+    scen.write_text(SMALL, encoding="utf-8")
+    run_coverage(scen, tmp_path / "out")
+    manifest = yaml.safe_load((tmp_path / "out" / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["iadsim_version"] == iadsim.__version__
