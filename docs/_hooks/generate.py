@@ -160,6 +160,24 @@ def _entry_section(catalog: Any, name: str) -> str:
     return "\n".join(out)
 
 
+def _grade(source: Any) -> str:
+    """The source's reliability grade, with its meaning when the model gives one."""
+    grade = getattr(source, "grade", None) or getattr(source, "reliability", None) or ""
+    grade = getattr(grade, "value", grade)
+    note = getattr(source, "grade_note", None)
+    return _cell(f"{grade}: {note}" if note else grade)
+
+
+def _scale_legend() -> str:
+    from iadsim.catalog import models
+
+    scale = getattr(models, "RELIABILITY_SCALE", None)
+    if not scale:
+        return "`reliability` is the source's grade, A (most reliable) to F.\n\n"
+    return ("`reliability` grades each source on the Admiralty scale: "
+            + "; ".join(f"**{k}** {_cell(v)}" for k, v in scale.items()) + ".\n\n")
+
+
 def _sources_section(catalog: Any) -> str:
     sources = catalog.sources
     graded = any(getattr(s, "reliability", None) is not None for s in sources.values())
@@ -170,11 +188,11 @@ def _sources_section(catalog: Any) -> str:
         row = [f'<span id="src-{sid.lower()}"></span>{_code(sid)}', _cell(s.title), _cell(s.publisher),
                _cell(s.date), _cell(s.language), f"<{s.url}>"]
         if graded:
-            row.append(_cell(getattr(s, "reliability", "") or ""))
+            row.append(_grade(s))
         rows.append(row)
     text = "## Sources\n\n"
     if graded:
-        text += "`reliability` is the source's grade, A (most reliable) to F.\n\n"
+        text += _scale_legend()
     return text + _table(header, rows)
 
 
@@ -222,15 +240,15 @@ API_PACKAGES = {
 
 
 def _submodules(package: str) -> list[str]:
-    import importlib
-    import pkgutil
+    """``iadsim.<package>`` and its public submodules, listed from the files (nothing imported)."""
+    from pathlib import Path
 
-    mod = importlib.import_module(f"iadsim.{package}")
-    if not hasattr(mod, "__path__"):
-        return [mod.__name__]
-    subs = sorted(m.name for m in pkgutil.iter_modules(mod.__path__)
-                  if not m.name.startswith("_") and not m.ispkg)
-    return [mod.__name__] + [f"{mod.__name__}.{s}" for s in subs]
+    pkg_dir = Path(iadsim.__file__).resolve().parent / package
+    name = f"iadsim.{package}"
+    if not pkg_dir.is_dir():
+        return [name]
+    subs = sorted(p.stem for p in pkg_dir.glob("*.py") if not p.stem.startswith("_"))
+    return [name] + [f"{name}.{s}" for s in subs]
 
 
 def api_page(package: str) -> str:

@@ -98,7 +98,7 @@ def test_catalog_generator_shows_spread_sources_and_reliability_if_the_model_has
     fig = cat.radar("92N6E").detection_reference.range_km
     assert f"{fig.low:g} – {fig.high:g}" in page
     graded = any(getattr(s, "reliability", None) is not None for s in cat.sources.values())
-    assert ("reliability" in page) == graded
+    assert ("| url | reliability |" in page) == graded
 
 
 def test_every_tutorial_is_in_the_nav_and_stores_its_outputs():
