@@ -3,6 +3,8 @@
 * ``reference/scenario-schema.md`` from ``iadsim.scenario.Scenario.model_json_schema()``;
 * ``reference/catalog.md`` from the packaged catalog (:func:`iadsim.catalog.load_catalog`);
 * ``reference/api/<package>.md``: a mkdocstrings page per public package;
+* the Tutorials section of the nav and the table in ``tutorials/index.md`` list every
+  ``docs/tutorials/*.ipynb`` (title: the notebook's first ``# `` heading);
 * ``{{ iadsim_version }}`` in any page becomes ``iadsim.__version__``.
 
 Registered in ``mkdocs.yml`` under ``hooks:``. Needs ``iadsim`` importable (``PYTHONPATH=src``
@@ -215,6 +217,57 @@ def catalog_page() -> str:
     return "\n".join(parts)
 
 
+# ---------------------------------------------------------------- tutorials
+TUTORIALS_DIR = "tutorials"
+TUTORIALS_MARKER = "<!-- tutorials-table -->"
+
+
+def _notebook_title(path: Any) -> tuple[str, str]:
+    """(first ``# `` heading, first paragraph after it) of a notebook's markdown cells."""
+    nb = json.loads(path.read_text(encoding="utf-8"))
+    for cell in nb.get("cells", []):
+        if cell.get("cell_type") != "markdown":
+            continue
+        lines = "".join(cell.get("source", "")).splitlines()
+        for i, line in enumerate(lines):
+            if line.startswith("# "):
+                para = []
+                for rest in lines[i + 1:]:
+                    if rest.strip():
+                        para.append(rest.strip())
+                    elif para:
+                        break
+                return line[2:].strip(), " ".join(para)
+    return path.stem.replace("-", " ").capitalize(), ""
+
+
+def _notebooks(config: Any) -> list[Any]:
+    from pathlib import Path
+
+    return sorted((Path(config["docs_dir"]) / TUTORIALS_DIR).glob("*.ipynb"))
+
+
+def on_config(config: Any) -> Any:
+    """Append every ``docs/tutorials/*.ipynb`` not already in the nav to its Tutorials section."""
+    for item in config["nav"] or []:
+        if isinstance(item, dict) and isinstance(item.get("Tutorials"), list):
+            section = item["Tutorials"]
+            listed = repr(section)
+            for nb in _notebooks(config):
+                uri = f"{TUTORIALS_DIR}/{nb.name}"
+                if uri not in listed:
+                    section.append({_notebook_title(nb)[0]: uri})
+    return config
+
+
+def _tutorials_table(config: Any) -> str:
+    rows = []
+    for nb in _notebooks(config):
+        title, summary = _notebook_title(nb)
+        rows.append([f"[{_cell(title)}]({nb.name})", _cell(summary)])
+    return _table(["notebook", "what it shows"], rows)
+
+
 # ---------------------------------------------------------------- mkdocs events
 def on_files(files: Any, config: Any) -> Any:
     """Add the generated pages to the site."""
@@ -225,7 +278,10 @@ def on_files(files: Any, config: Any) -> Any:
 
 
 def on_page_markdown(markdown: str, page: Any, config: Any, files: Any) -> str:
-    """Replace ``{{ iadsim_version }}`` with the package's version."""
+    """Replace ``{{ iadsim_version }}`` with the package's version and the tutorials marker with
+    the table of notebooks."""
+    if TUTORIALS_MARKER in markdown:
+        markdown = markdown.replace(TUTORIALS_MARKER, _tutorials_table(config))
     return markdown.replace("{{ iadsim_version }}", iadsim.__version__)
 
 
