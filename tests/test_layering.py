@@ -10,7 +10,7 @@ import pytest
 SRC = Path(__file__).resolve().parents[1] / "src" / "iadsim"
 
 LAYERS = {
-    "errors": 0, "io": 0,
+    "errors": 0, "io": 0, "examples": 0,
     "catalog": 1, "scenario": 1,
     "geo": 2,
     "sensors": 3,

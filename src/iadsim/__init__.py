@@ -12,11 +12,8 @@ Layers, lowest first (a module imports only from its own layer or lower ones):
 7. ``cli``                            — the thin command-line front end
 """
 
-from importlib.metadata import PackageNotFoundError, version
-
-try:
-    __version__ = version("iadsim")
-except PackageNotFoundError:  # pragma: no cover - running from a source tree
-    __version__ = "0.0.0+unknown"
+#: The one version string: ``pyproject.toml`` reads it (``[tool.setuptools.dynamic]``), the run
+#: manifests record it and the documentation site prints it.
+__version__ = "0.1.0"
 
 __all__ = ["__version__"]
