@@ -379,10 +379,15 @@ def ring_polar_png(rows: list[RingRow], site: str, product: str, radar: str, cls
     theta = np.radians((np.arange(n) + 0.5) * sector_deg)
     th = np.append(theta, theta[0])
     for r in sel:
-        ax.plot(th, np.append(r.reach_km, r.reach_km[0]), lw=1.2, label=f"{r.altitude_m:g} m {r.altitude_ref.upper()}")
+        (line,) = ax.plot(th, np.append(r.reach_km, r.reach_km[0]), lw=1.2,
+                          label=f"{r.altitude_m:g} m {r.altitude_ref.upper()}")
+        if r.reach_low_km is not None and r.reach_high_km is not None:
+            ax.fill_between(th, np.append(r.reach_low_km, r.reach_low_km[0]),
+                            np.append(r.reach_high_km, r.reach_high_km[0]), color=line.get_color(), alpha=0.12, lw=0)
     ring = np.linspace(0, 2 * np.pi, 200)
     ax.plot(ring, np.full_like(ring, sel[0].nominal_km), "k--", lw=1, label=f"nominal {sel[0].nominal_km:.0f} km")
-    ax.set_title(f"{site} {product} ({radar}) vs {cls}: reach per {sector_deg:g}° sector (km)", fontsize=9)
+    ax.set_title(f"{site} {product} ({radar}) vs {cls}: reach per {sector_deg:g}° sector (km)\n"
+                 f"at Pd ≥ {sel[0].pd_threshold:g}; shaded: catalog low–high RCS and radar constant", fontsize=8)
     ax.legend(fontsize=7, loc="lower left", bbox_to_anchor=(-0.15, -0.15))
     ax.tick_params(labelsize=7)
     fig.tight_layout()
