@@ -76,7 +76,7 @@ def test_minimal_scenario_defaults(catalog):
         ("name: minimal\n", "", "s.yaml:1:1: name", "required field is missing"),
         ("lon_deg: 32.5\n", "lon_deg: 32.5\n    colour: red\n", "sites[0].colour", "unknown field"),
         ("lat_deg: 40.0", "lat_deg: .nan", "sites[0].lat_deg", "finite"),
-        ("lat_deg: 40.0", "lat_deg: forty", "sites[0].lat_deg", "valid number"),
+        ("lat_deg: 40.0", "lat_deg: forty", "sites[0].lat_deg", "expected a number, got the text 'forty'"),
     ],
 )
 def test_bad_input_names_the_place(catalog, old, new, where, expect):
