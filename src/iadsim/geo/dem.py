@@ -447,8 +447,7 @@ def _open_local(p: Path):
             return rasterio.open(p, driver=driver)
         except rasterio.errors.RasterioIOError as exc:
             last = exc
-    raise rasterio.errors.RasterioIOError(
-        f"not a raster in an accepted format ({', '.join(ALLOWED_DEM_DRIVERS)})") from last
+    raise rasterio.errors.RasterioIOError("no accepted driver recognises the file") from last
 
 
 def _refuse_non_local(src_name: str) -> None:

@@ -18,6 +18,7 @@ from __future__ import annotations
 import difflib
 import hashlib
 import os
+import re
 import types
 import typing
 from collections.abc import Mapping
@@ -33,6 +34,9 @@ from iadsim.errors import InputError
 PathKey = tuple[Any, ...]
 _PLAIN_TAGS = {"tag:yaml.org,2002:map", "tag:yaml.org,2002:seq", "tag:yaml.org,2002:omap"}
 _MERGE_TAG = "tag:yaml.org,2002:merge"
+_STR_TAG = "tag:yaml.org,2002:str"
+_FLOAT_TAG = "tag:yaml.org,2002:float"
+_EXP_FLOAT = re.compile(r"^[-+]?(\.[0-9]+|[0-9][0-9_]*(\.[0-9_]*)?)[eE][-+]?[0-9]+$")
 M = TypeVar("M", bound=pydantic.BaseModel)
 _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
@@ -84,8 +88,8 @@ class YamlLimits:
 
     def exceeded(self, name: str, what: str) -> str:
         """The message for a file over limit ``name``."""
-        return (f"{what}, over the limit of {getattr(self, name):,} (a safety limit against files that "
-                f"would exhaust the machine; set {self.ENV[name]} to raise it)")
+        return (f"{what}: over the limit of {getattr(self, name):,} ({name}, a safety limit against files "
+                f"that would exhaust the machine; set {self.ENV[name]} to raise it)")
 
 
 @dataclass
@@ -198,14 +202,12 @@ class _Builder:
     def count(self, n: int, mark: Any, through_alias: bool = False) -> None:
         self.nodes += n
         if self.nodes > self.limits.max_nodes:
-            raise self.fail(self.limits.exceeded("max_nodes", f"the file holds more than "
-                                                 f"{self.limits.max_nodes:,} values"), mark)
+            raise self.fail(self.limits.exceeded("max_nodes", "the file holds too many values"), mark)
         if through_alias:
             self.alias_nodes += n
             if self.alias_nodes > self.limits.max_alias_nodes:
                 raise self.fail(self.limits.exceeded(
-                    "max_alias_nodes", f"aliases (*name) expand to more than {self.limits.max_alias_nodes:,} "
-                    "values"), mark)
+                    "max_alias_nodes", "aliases (*name) expand to too many values"), mark)
 
     def put(self, value: Any, mark: Any, size: int, is_key_candidate: bool = True) -> None:
         """Place a finished value (scalar, alias or closed container) into its parent."""
@@ -243,6 +245,8 @@ class _Builder:
         tag = ev.tag
         if tag is None or tag == "!":
             tag = self.loader.resolve(yaml.ScalarNode, ev.value, ev.implicit)
+            if tag == _STR_TAG and ev.implicit[0] and _EXP_FLOAT.match(ev.value):
+                tag = _FLOAT_TAG  # YAML 1.2: a plain 1e5 or 1.0e12 is a number, not text
         if tag == _MERGE_TAG and path is None:
             value: Any = _MERGE
         else:
@@ -253,7 +257,8 @@ class _Builder:
             try:
                 value = constructor(self.loader, node)
             except (ValueError, TypeError, OverflowError) as exc:
-                raise self.fail(f"cannot read the value {quote(ev.value, 60)}: {_first_line(exc)}",
+                why = "too many digits" if "digits" in str(exc) else _first_line(exc)
+                raise self.fail(f"cannot read the value {quote(ev.value, 60)}: {why}",
                                 ev.start_mark, path or None) from None
         if path is not None:
             self.marks[path] = (ev.start_mark.line + 1, ev.start_mark.column + 1)
@@ -270,9 +275,8 @@ class _Builder:
         if tag is not None and tag != "!" and tag not in _PLAIN_TAGS:
             raise self.fail(f"unsupported YAML tag {quote(tag)}", ev.start_mark, path)
         if len(self.stack) >= self.limits.max_depth:
-            raise self.fail(self.limits.exceeded(
-                "max_depth", f"mappings and lists nest more than {self.limits.max_depth} levels deep"),
-                ev.start_mark, path)
+            raise self.fail(self.limits.exceeded("max_depth", "mappings and lists nest too deep"),
+                            ev.start_mark, path)
         self.count(1, ev.start_mark)
         self.marks[path] = (ev.start_mark.line + 1, ev.start_mark.column + 1)
         self.stack.append(_Frame({} if is_map else [], path, ev.anchor))
@@ -470,6 +474,10 @@ def raise_validation_error(
     names; an unknown field is named with the closest known field of ``model`` at that place."""
     errors = exc.errors(include_url=False)
     first = errors[0]
+    if first.get("type") == "missing":  # a misspelt key: name the unknown one, with a suggestion
+        parent = tuple(first.get("loc", ()))[:-1]
+        first = next((e for e in errors if e.get("type") == "extra_forbidden"
+                      and tuple(e.get("loc", ()))[:-1] == parent), first)
     loc = tuple(p for p in first.get("loc", ()) if not _is_union_tag(p))
     cause = (first.get("ctx") or {}).get("error")
     if isinstance(cause, LocatedValueError):
