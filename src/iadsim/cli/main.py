@@ -55,10 +55,11 @@ def preflight_load(scenario: Path, jobs: tuple[str, ...], force: bool):
     unless ``force``) and print its warnings; the jobs then reuse the loaded scenario."""
     from iadsim.catalog import load_catalog
     from iadsim.scenario import load_scenario
+
+    loaded = load_scenario(scenario)
     from iadsim.world.budget import check_budget
 
     catalog = load_catalog()
-    loaded = load_scenario(scenario, catalog)
     for w in list(loaded.warnings) + check_budget(loaded, catalog, jobs, force=force):
         err_console.print(f"[bold yellow]warning:[/bold yellow] {escape(w)}", highlight=False, soft_wrap=True)
     return loaded
@@ -110,10 +111,11 @@ def validate(scenario: ScenarioArg, force: ForceOpt = False) -> None:
     """
     from iadsim.catalog import load_catalog
     from iadsim.scenario import load_scenario
-    from iadsim.world.budget import preflight
+
+    loaded = load_scenario(scenario)  # the YAML front end first: a hostile file stops here, cheaply
+    from iadsim.world.budget import preflight  # numpy/scipy/numba only for a file that parsed
 
     catalog = load_catalog()
-    loaded = load_scenario(scenario, catalog)
     pre = preflight(loaded, catalog, force=force)
     for site, radar, range_km, frac in pre.dem_coverage:
         console.print(f"DEM covers {100 * frac:.0f} % of the {range_km:.0f} km range of {escape(radar)} at "

@@ -160,6 +160,7 @@ class _Builder:
         self.alias_nodes = 0
         self.stack: list[_Frame] = []
         self.result: Any = _NO_KEY
+        self.plain: dict[str, Any] = {}  # plain scalar text -> its (immutable) value
 
     def fail(self, message: str, mark: Any, path: PathKey | None = None) -> InputError:
         line = mark.line + 1 if mark is not None else None
@@ -242,6 +243,13 @@ class _Builder:
     def scalar(self, ev: Any) -> None:
         path = self.child_path(ev.start_mark)
         self.count(1, ev.start_mark)
+        if ev.tag is None and ev.style is None and ev.anchor is None:  # plain scalar: memoised
+            cached = self.plain.get(ev.value, _NO_KEY)
+            if cached is not _NO_KEY and not (cached is _MERGE and path is not None):
+                if path is not None:
+                    self.marks[path] = (ev.start_mark.line + 1, ev.start_mark.column + 1)
+                self.put(cached, ev.start_mark, 1)
+                return
         tag = ev.tag
         if tag is None or tag == "!":
             tag = self.loader.resolve(yaml.ScalarNode, ev.value, ev.implicit)
@@ -264,6 +272,9 @@ class _Builder:
             self.marks[path] = (ev.start_mark.line + 1, ev.start_mark.column + 1)
         if ev.anchor is not None:
             self.anchors[ev.anchor] = (value, 1)
+        elif ev.tag is None and ev.style is None and len(self.plain) < 65_536 and \
+                isinstance(value, (str, int, float, bool, type(None))) and value is not _MERGE:
+            self.plain[ev.value] = value  # immutable values only: safe to share
         self.put(value, ev.start_mark, 1)
 
     def start(self, ev: Any, is_map: bool) -> None:

@@ -57,6 +57,12 @@ def _number_kind(annotation: Any) -> str | None:
     return None
 
 
+@functools.lru_cache(maxsize=None)
+def _field_number_kind(model: type[BaseModel], name: str) -> str | None:
+    field = model.__pydantic_fields__.get(name)
+    return _number_kind(field.annotation) if field is not None else None
+
+
 def _not_a_number(v: Any) -> str | None:
     if isinstance(v, bool):
         return f"expected a number, got the boolean {str(v).lower()}"
@@ -80,8 +86,7 @@ class _Model(BaseModel):
     @field_validator("*", mode="before")
     @classmethod
     def _strict_numbers(cls, v: Any, info: ValidationInfo) -> Any:
-        field = cls.model_fields.get(info.field_name or "")
-        kind = _number_kind(field.annotation) if field is not None else None
+        kind = _field_number_kind(cls, info.field_name or "")
         if kind == "one":
             problem = _not_a_number(v)
             if problem:
