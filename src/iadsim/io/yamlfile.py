@@ -417,7 +417,7 @@ def _describe(err: Mapping[str, Any], known: list[str] | None = None) -> str:
     if typ == "extra_forbidden":
         loc = err.get("loc", ())
         name = str(loc[-1]) if loc else ""
-        close = difflib.get_close_matches(name, known or [], n=1, cutoff=0.6)
+        close = difflib.get_close_matches(name[:100], known or [], n=1, cutoff=0.6)
         hint = f"did you mean {close[0]!r}? " if close else ""
         listed = f"known fields here: {', '.join(known)}" if known else "`iadsim schema` lists the fields"
         return f"unknown field ({hint}{listed})"

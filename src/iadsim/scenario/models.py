@@ -282,6 +282,8 @@ class Environment(_Model):
     @field_validator("dem")
     @classmethod
     def _local_dem(cls, v: str | None) -> str | None:
+        if v is not None and len(v) > 4096:
+            raise ValueError(f"the DEM path is {len(v):,} characters long; expected a file path (at most 4,096)")
         low = (v or "").strip().lower()
         if low.startswith("/vsi") or "://" in low or low.startswith(("http:", "https:", "ftp:")):
             raise ValueError("a DEM must be a local file; GDAL virtual paths (/vsicurl/, /vsizip/ …) "
