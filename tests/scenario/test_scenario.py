@@ -276,3 +276,17 @@ def test_threat_must_start_before_the_end(catalog, old, new, where):
     with pytest.raises(ScenarioError) as info:
         parse(text, catalog)
     assert str(info.value).startswith(where)
+
+
+@pytest.mark.parametrize("extra, where", [
+    ("scenario: true", "scenario: expected a number, got the boolean true"),
+    ("coverage: {track_m_of_n: [true, 3]}", "coverage.track_m_of_n[0]: expected a number, got the boolean true"),
+    ("coverage: {altitudes_m: [30, '100']}", "coverage.altitudes_m[1]: expected a number, got the text '100'"),
+    ("run: {seed: '7'}", "run.seed: expected a number, got the text '7' (write numbers without quotes)"),
+    ("tracking: {k_miss: false}", "tracking.k_miss: expected a number, got the boolean false"),
+])
+def test_booleans_and_strings_are_not_numbers(catalog, extra, where):
+    """`true` and "60" were accepted as numbers (issue 10); now a located error."""
+    with pytest.raises(ScenarioError) as info:
+        parse(MINIMAL + extra + "\n", catalog)
+    assert where in str(info.value) and str(info.value).startswith("s.yaml:14:")

@@ -50,6 +50,8 @@ def _number_kind(annotation: Any) -> str | None:
     t = unwrap(annotation)
     if t in (int, float):
         return "one"
+    if typing.get_origin(t) is Literal and all(type(a) in (int, float) for a in typing.get_args(t)):
+        return "one"  # e.g. the format version `scenario: 1`
     if typing.get_origin(t) in (list, tuple):
         args = [unwrap(a) for a in typing.get_args(t) if a is not Ellipsis]
         if args and all(a in (int, float) for a in args):

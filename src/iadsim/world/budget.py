@@ -1,8 +1,25 @@
 """What a run will cost, estimated from the scenario before anything is computed.
 
-Every numeric field that sizes work has a bound in the scenario models (e.g. ``count`` ≤ 1,000 per
-threat, ``altitudes_m`` ≤ 64 layers, ``cell_m`` ≥ 10 m, ``max_range_km`` ≤ 3,000); their products
-are bounded here. :func:`estimate` turns a validated scenario into the sizes that matter:
+Every numeric field that sizes work has a bound; each bound alone is generous, their products are
+bounded here:
+
+============================================  ===========================================
+field                                         bound
+============================================  ===========================================
+``threats[].count``                           1 … 1,000 (model); total threat-steps below
+``threats[]`` entries, ``route`` waypoints     YAML limits (``iadsim.io.YamlLimits``)
+``threats[].start_s``, ``spacing_s``          ≥ 0 / ≤ 3,600 s; with ``run.duration_s`` the
+                                              start must be before the end (model), without
+                                              it the run's length is bounded below
+``route[].speed_mps``                         > 0 … 10,000 (model); run length bounded below
+``run.time_step_s`` / ``run.duration_s``      (0, 60] s / (0, 86,400] s (model)
+``coverage.altitudes_m``                      1 … 64 layers (model); cells × layers below
+``coverage.cell_m`` / ``max_range_km``        10 … 20,000 m / ≤ 3,000 km (model); cells below
+``environment.dem``                           ≤ ``IADSIM_MAX_DEM_CELLS`` (400 M) cells
+``environment.clutter.false_alarms_per_scan`` ≤ 1e5 (model); plots per scan below
+============================================  ===========================================
+
+:func:`estimate` turns a validated scenario into the sizes that matter:
 
 * **coverage**: grid cells per site (the coverage radius over the cell size, or the DEM's cells
   in that window) × altitude layers × threat classes × radars;
