@@ -241,41 +241,66 @@ class _Builder:
 
     # -- events ----------------------------------------------------------------------------
     def scalar(self, ev: Any) -> None:
-        path = self.child_path(ev.start_mark)
-        self.count(1, ev.start_mark)
-        if ev.tag is None and ev.style is None and ev.anchor is None:  # plain scalar: memoised
-            cached = self.plain.get(ev.value, _NO_KEY)
-            if cached is not _NO_KEY and not (cached is _MERGE and path is not None):
-                if path is not None:
-                    self.marks[path] = (ev.start_mark.line + 1, ev.start_mark.column + 1)
-                self.put(cached, ev.start_mark, 1)
-                return
+        """A scalar: the hot path of a large file, so the common steps are inlined here."""
+        self.nodes += 1
+        if self.nodes > self.limits.max_nodes:
+            self.count(0, ev.start_mark)
+        stack = self.stack
+        top = stack[-1] if stack else None
+        if top is None:
+            path: PathKey | None = ()
+        elif top.is_map:
+            path = None if top.key is _NO_KEY else top.path + (top.key,)
+        else:
+            path = top.path + (len(top.container),)
+        value = _NO_KEY
+        if ev.tag is None and not ev.style and ev.anchor is None:  # plain scalar: memoised
+            value = self.plain.get(ev.value, _NO_KEY)
+        if value is _NO_KEY:
+            value = self.construct(ev, path)
+        mark = ev.start_mark
+        if path is not None:
+            self.marks[path] = (mark.line + 1, mark.column + 1)
+        if ev.anchor is not None:
+            self.anchors[ev.anchor] = (value, 1)
+        if top is None:
+            self.result = value
+            return
+        top.size += 1
+        if not top.is_map:
+            top.container.append(value)
+        elif path is None:
+            self.set_key(top, value, mark)
+        else:
+            key, top.key = top.key, _NO_KEY
+            if key is _MERGE:
+                top.merges.append((value, mark))
+            else:
+                top.container[key] = value
+
+    def construct(self, ev: Any, path: PathKey | None) -> Any:
+        """The Python value of a scalar event (tag resolved; plain immutable values memoised)."""
         tag = ev.tag
         if tag is None or tag == "!":
             tag = self.loader.resolve(yaml.ScalarNode, ev.value, ev.implicit)
             if tag == _STR_TAG and ev.implicit[0] and _EXP_FLOAT.match(ev.value):
                 tag = _FLOAT_TAG  # YAML 1.2: a plain 1e5 or 1.0e12 is a number, not text
         if tag == _MERGE_TAG and path is None:
-            value: Any = _MERGE
-        else:
-            node = yaml.ScalarNode(tag, ev.value, ev.start_mark, ev.end_mark, ev.style)
-            constructor = self.loader.yaml_constructors.get(tag)
-            if constructor is None or tag == _MERGE_TAG:
-                raise self.fail(f"unsupported YAML tag {quote(tag)}", ev.start_mark, path or None)
-            try:
-                value = constructor(self.loader, node)
-            except (ValueError, TypeError, OverflowError) as exc:
-                why = "too many digits" if "digits" in str(exc) else _first_line(exc)
-                raise self.fail(f"cannot read the value {quote(ev.value, 60)}: {why}",
-                                ev.start_mark, path or None) from None
-        if path is not None:
-            self.marks[path] = (ev.start_mark.line + 1, ev.start_mark.column + 1)
-        if ev.anchor is not None:
-            self.anchors[ev.anchor] = (value, 1)
-        elif ev.tag is None and ev.style is None and len(self.plain) < 65_536 and \
-                isinstance(value, (str, int, float, bool, type(None))) and value is not _MERGE:
+            return _MERGE
+        constructor = self.loader.yaml_constructors.get(tag)
+        if constructor is None or tag == _MERGE_TAG:
+            raise self.fail(f"unsupported YAML tag {quote(tag)}", ev.start_mark, path or None)
+        node = yaml.ScalarNode(tag, ev.value, ev.start_mark, ev.end_mark, ev.style)
+        try:
+            value = constructor(self.loader, node)
+        except (ValueError, TypeError, OverflowError) as exc:
+            why = "too many digits" if "digits" in str(exc) else _first_line(exc)
+            raise self.fail(f"cannot read the value {quote(ev.value, 60)}: {why}",
+                            ev.start_mark, path or None) from None
+        if ev.tag is None and not ev.style and ev.anchor is None and len(self.plain) < 65_536 and \
+                isinstance(value, (str, int, float, bool, type(None))):
             self.plain[ev.value] = value  # immutable values only: safe to share
-        self.put(value, ev.start_mark, 1)
+        return value
 
     def start(self, ev: Any, is_map: bool) -> None:
         path = self.child_path(ev.start_mark)
