@@ -44,7 +44,7 @@ def compiled(scenario: str | Path | LoadedScenario, catalog: Catalog | None = No
 
     Before compiling, the work of ``jobs`` is estimated (:mod:`iadsim.world.budget`): above a hard
     limit a :class:`~iadsim.errors.ResourceError` is raised unless ``force``; soft-limit warnings
-    go into ``world.notes``."""
+    and the scenario's own warnings (implausible speeds, …) go into ``world.notes``."""
     if world is not None:
         return world.loaded, world.catalog, world
     loaded, catalog = load(scenario, catalog)
@@ -52,7 +52,7 @@ def compiled(scenario: str | Path | LoadedScenario, catalog: Catalog | None = No
     if progress:
         progress("compiling the scenario (catalog, terrain)", 0.0)
     world = compile_world(loaded, catalog)
-    world.notes.extend(budget_notes)
+    world.notes.extend(list(loaded.warnings) + budget_notes)
     return loaded, catalog, world
 
 
