@@ -290,3 +290,13 @@ def test_booleans_and_strings_are_not_numbers(catalog, extra, where):
     with pytest.raises(ScenarioError) as info:
         parse(MINIMAL + extra + "\n", catalog)
     assert where in str(info.value) and str(info.value).startswith("s.yaml:14:")
+
+
+def test_route_ending_far_from_every_asset_is_a_warning(catalog):
+    """Issue 10: such threats were counted "leaked (end of route)" without a word at validate."""
+    near = MINIMAL + "defended_assets:\n  - {name: D, lat_deg: 40.01, lon_deg: 32.5}\n"
+    assert not any("leak radius" in w for w in parse(near, catalog).warnings)
+    far = MINIMAL + "defended_assets:\n  - {name: D, lat_deg: 39.0, lon_deg: 32.5}\n"
+    warnings = parse(far, catalog).warnings
+    assert any(w.startswith("s.yaml:13:9: threats[0].route[1]: the route ends 111 km from the nearest defended asset")
+               for w in warnings), warnings

@@ -11,16 +11,22 @@ scenario may push a class past its typical figures on purpose:
   ``ALT_SLACK[0] × cruise_alt_m.low`` … ``ALT_SLACK[1] × cruise_alt_m.high``.
 
 A subsonic cruise missile at 880 m/s or a fighter at 6 m is then flagged (the typical unit slips:
-km/h for m/s, feet or kilometres for metres).
+km/h for m/s, feet or kilometres for metres). A route that ends farther than
+``FAR_FROM_ASSETS_LEAK_RADII`` leak radii (and ``FAR_FROM_ASSETS_MIN_M``) from every defended asset
+is flagged too: that threat reaches nothing and would only be reported at the end of its route.
 """
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from iadsim.io import LocatedYaml, format_path
 
 SPEED_SLACK = (0.5, 1.5)
+#: A route "ends nowhere near any asset" beyond this many leak radii, and at least this far (m).
+FAR_FROM_ASSETS_LEAK_RADII = 4.0
+FAR_FROM_ASSETS_MIN_M = 20_000.0
 ALT_SLACK = (0.25, 1.5)
 
 
@@ -51,6 +57,7 @@ def scenario_warnings(scenario: Any, located: LocatedYaml, catalog: Any) -> list
         except Exception:  # noqa: BLE001 (an unknown class was refused by validation already)
             continue
         out += _class_warnings(t, spec, ("threats", i), located)
+        out += _end_warnings(scenario, t, ("threats", i), located)
         if end is not None and t.count > 1:
             last = t.start_s + (t.count - 1) * t.spacing_s
             if last >= end:
@@ -80,3 +87,28 @@ def _class_warnings(t: Any, spec: Any, path: tuple[Any, ...], located: LocatedYa
                            f"{a_lo:g}–{a_hi:g} m); check the unit (metres) and alt_ref"))
             break
     return out
+
+
+def _ground_distance_m(lat1_deg: float, lon1_deg: float, lat2_deg: float, lon2_deg: float) -> float:
+    """Great-circle distance on the mean sphere (IUGG radius 6,371,008.8 m), haversine formula."""
+    la1, la2 = math.radians(lat1_deg), math.radians(lat2_deg)
+    h = math.sin((la2 - la1) / 2) ** 2 + math.cos(la1) * math.cos(la2) * math.sin(math.radians(lon2_deg - lon1_deg) / 2) ** 2
+    return 2 * 6_371_008.8 * math.asin(min(1.0, math.sqrt(h)))
+
+
+def _end_warnings(scenario: Any, t: Any, path: tuple[Any, ...], located: LocatedYaml) -> list[str]:
+    """A route that ends far from every defended asset: the threat reaches the end of its route
+    without coming near anything defended (the battle reports it at the end of its route)."""
+    assets = scenario.defended_assets
+    if not assets:
+        return []
+    end = t.route[-1]
+    nearest_m = min(_ground_distance_m(end.lat_deg, end.lon_deg, a.lat_deg, a.lon_deg) for a in assets)
+    radius_m = scenario.engagement.leak_radius_km * 1e3
+    far_m = max(FAR_FROM_ASSETS_LEAK_RADII * radius_m, FAR_FROM_ASSETS_MIN_M)
+    if nearest_m <= far_m:
+        return []
+    return [_at(located, path + ("route", len(t.route) - 1),
+                f"the route ends {nearest_m / 1e3:.0f} km from the nearest defended asset (the leak radius is "
+                f"{radius_m / 1e3:g} km): the threat reaches no asset and is reported at the end of its "
+                "route; end the route at its target")]
