@@ -100,6 +100,8 @@ class LocatedYaml:
     source: str
     marks: dict[PathKey, tuple[int, int]] = field(default_factory=dict)
     sha256: str = ""  # of the parsed text (UTF-8), for run manifests
+    #: where the key of a block-style mapping or list value is, when it is on an earlier line
+    key_marks: dict[PathKey, tuple[int, int]] = field(default_factory=dict)
 
     def where(self, path: PathKey) -> tuple[int | None, int | None]:
         """Line and column of the deepest existing prefix of ``path``."""
@@ -155,6 +157,7 @@ class _Builder:
         self.error_cls = error_cls
         self.limits = limits
         self.marks: dict[PathKey, tuple[int, int]] = {}
+        self.key_marks: dict[PathKey, tuple[int, int]] = {}
         self.anchors: dict[str, tuple[Any, int]] = {}
         self.nodes = 0
         self.alias_nodes = 0
@@ -315,6 +318,9 @@ class _Builder:
                             ev.start_mark, path)
         self.count(1, ev.start_mark)
         self.marks[path] = (ev.start_mark.line + 1, ev.start_mark.column + 1)
+        key_mark = self.stack[-1].key_mark if self.stack and self.stack[-1].is_map else None
+        if key_mark is not None and key_mark.line != ev.start_mark.line:  # `key:` then a block below
+            self.key_marks[path] = (key_mark.line + 1, key_mark.column + 1)
         self.stack.append(_Frame({} if is_map else [], path, ev.anchor))
 
     def end(self, ev: Any) -> None:
@@ -389,7 +395,7 @@ def parse_yaml(text: str, source: str, error_cls: type[InputError] = InputError,
     if data is _NO_KEY:
         raise error_cls("the file is empty; expected a YAML mapping", file=source, line=1, column=1)
     digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
-    return LocatedYaml(data=data, source=source, marks=builder.marks, sha256=digest)
+    return LocatedYaml(data=data, source=source, marks=builder.marks, sha256=digest, key_marks=builder.key_marks)
 
 
 def _first_line(exc: BaseException) -> str:
@@ -521,6 +527,8 @@ def raise_validation_error(
     known = known_fields(model, loc[:-1]) if model is not None and first.get("type") == "extra_forbidden" else None
     loc = path_prefix + loc
     line, column = located.where(loc)
+    if first.get("type") == "extra_forbidden" and loc in located.key_marks:
+        line, column = located.key_marks[loc]  # an unknown key: point at the key, not its block
     more = f" (and {len(errors) - 1} more problem{'s' if len(errors) > 2 else ''})" if len(errors) > 1 else ""
     raise error_cls(_describe(first, known) + more, file=located.source, line=line, column=column,
                     field=format_path(loc)) from None
