@@ -97,3 +97,14 @@ def test_jobs_refuse_before_allocating(catalog, tmp_path):
         run_coverage(loaded, tmp_path / "out", catalog=catalog)
     crawl = parse_scenario(CASES["0.001 m/s without duration_s"][0], "c.yaml", catalog=catalog)
     assert check_budget(crawl, catalog, ("coverage",)) == []
+
+
+def test_a_job_on_a_vrt_dem_fails_located_before_compiling(catalog, tmp_path):
+    """The estimate reads the DEM header with the same restrictions as load_dem, and its error is
+    located at environment.dem like validate's."""
+    from iadsim.errors import TerrainError
+
+    (tmp_path / "dem.tif").write_text('<VRTDataset rasterXSize="2" rasterYSize="2"></VRTDataset>\n')
+    loaded = parse_scenario(ONE + "environment:\n  dem: dem.tif\n", "b.yaml", base_dir=tmp_path, catalog=catalog)
+    with pytest.raises(TerrainError, match=r"^b.yaml:8:8: environment.dem: DEM .*dem.tif: the DEM is a VRT"):
+        check_budget(loaded, catalog)

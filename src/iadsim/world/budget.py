@@ -46,7 +46,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from iadsim.catalog import Catalog
-from iadsim.errors import ResourceError
+from iadsim.errors import ResourceError, TerrainError
 from iadsim.geo.dem import dem_grid_info
 from iadsim.io import format_path
 from iadsim.scenario import LoadedScenario
@@ -165,7 +165,12 @@ def _coverage_item(loaded: LoadedScenario, catalog: Catalog) -> Item:
     n_alt = len(sc.coverage.altitudes_m)
     n_cls = max(len(sc.threat_classes_for_coverage()), 1)
     if loaded.dem_path is not None:
-        rows, cols, cell = dem_grid_info(loaded.dem_path)
+        try:
+            rows, cols, cell = dem_grid_info(loaded.dem_path)
+        except TerrainError as exc:  # locate it at the scenario's line, as load_scenario_dem does
+            line, col = loaded.located.where(("environment", "dem"))
+            raise TerrainError(f"DEM {loaded.dem_path}: {exc.message}", file=loaded.source, line=line,
+                               column=col, field="environment.dem") from None
         side = 2.0 * reach * 1.01 / max(cell, 1e-3) + 3
         cells_per_site = min(float(rows) * cols, side * side)
         path: tuple[Any, ...] = ("environment", "dem")
