@@ -194,7 +194,7 @@ class _Builder:
         return self.result
 
     # -- where a new value goes ------------------------------------------------------------
-    def child_path(self, mark: Any) -> PathKey | None:
+    def child_path(self) -> PathKey | None:
         """The path of the next value, or None when it is a mapping key."""
         if not self.stack:
             return ()
@@ -213,7 +213,7 @@ class _Builder:
                 raise self.fail(self.limits.exceeded(
                     "max_alias_nodes", "aliases (*name) expand to too many values"), mark)
 
-    def put(self, value: Any, mark: Any, size: int, is_key_candidate: bool = True) -> None:
+    def put(self, value: Any, mark: Any, size: int) -> None:
         """Place a finished value (scalar, alias or closed container) into its parent."""
         if not self.stack:
             self.result = value
@@ -306,7 +306,7 @@ class _Builder:
         return value
 
     def start(self, ev: Any, is_map: bool) -> None:
-        path = self.child_path(ev.start_mark)
+        path = self.child_path()
         if path is None:
             raise self.fail("mapping keys must be plain names, got "
                             f"{'dict' if is_map else 'list'}", ev.start_mark, self.stack[-1].path)
@@ -343,7 +343,7 @@ class _Builder:
                     out.setdefault(k, v)
 
     def alias(self, ev: Any) -> None:
-        path = self.child_path(ev.start_mark)
+        path = self.child_path()
         found = self.anchors.get(ev.anchor)
         if found is None:
             raise self.fail(f"found undefined alias {quote(ev.anchor)}", ev.start_mark, path or None)
