@@ -102,3 +102,9 @@ class MeasurementError(InputError):
     """Measurements a tracker cannot accept (NaN, singular noise, time going backwards)."""
 
     kind = "measurement"
+
+
+class ResourceError(InputError):
+    """A scenario whose estimated memory or run time is above iadsim's hard limits (``--force`` runs it)."""
+
+    kind = "resource"

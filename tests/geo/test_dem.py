@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import http.server
 import math
+import threading
 
 import numpy as np
 import pytest
@@ -215,3 +217,114 @@ def test_dem_rejects_bad_arrays():
         Dem(np.zeros(5), Affine.identity(), "EPSG:4326")
     d = Dem(np.zeros((3, 3), np.int16), Affine(1, 0, 0, 0, -1, 3), "EPSG:4326")
     assert d.height_m.dtype == np.float32
+
+
+# --------------------------------------------------------------------------- local files only (issue 10)
+class _Recorder(http.server.BaseHTTPRequestHandler):
+    hits: list[str] = []
+
+    def do_GET(self):  # noqa: N802 (http.server's name)
+        type(self).hits.append(self.path)
+        self.send_response(404)
+        self.end_headers()
+
+    do_HEAD = do_GET
+
+    def log_message(self, *args):  # keep pytest output clean
+        pass
+
+
+@pytest.fixture
+def loopback_server():
+    """An HTTP listener on 127.0.0.1 (ephemeral port) in a thread of this process; yields its
+    base URL and the list of paths requested from it."""
+    _Recorder.hits = []
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Recorder)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}", _Recorder.hits
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def _vrt(source: str, raw: bool = False) -> str:
+    band = (f'<VRTRasterBand dataType="Byte" band="1" subClass="VRTRawRasterBand"><SourceFilename '
+            f'relativeToVRT="0">{source}</SourceFilename><ImageOffset>0</ImageOffset><PixelOffset>1</PixelOffset>'
+            f'<LineOffset>8</LineOffset></VRTRasterBand>' if raw else
+            f'<VRTRasterBand dataType="Float32" band="1"><SimpleSource><SourceFilename relativeToVRT="0">{source}'
+            f'</SourceFilename><SourceBand>1</SourceBand></SimpleSource></VRTRasterBand>')
+    return (f'<VRTDataset rasterXSize="8" rasterYSize="8"><SRS>EPSG:4326</SRS>'
+            f'<GeoTransform>32.0, 0.1, 0.0, 41.0, 0.0, -0.1</GeoTransform>{band}</VRTDataset>\n')
+
+
+@pytest.mark.parametrize("name", ["dem.vrt", "dem.tif"])
+def test_vrt_pointing_at_http_is_refused_without_a_request(tmp_path, loopback_server, name):
+    """A VRT whose source is /vsicurl/ on a loopback listener (named .vrt, or disguised as .tif):
+    refused with a located error and no request reaches the listener."""
+    url, hits = loopback_server
+    path = tmp_path / name
+    path.write_text(_vrt(f"/vsicurl/{url}/dem.tif"))
+    with pytest.raises(TerrainError) as ei:
+        load_dem(path)
+    text = _one_line(ei.value)
+    assert str(path) in text and "VRT" in text
+    # and the located error a scenario gets at `iadsim validate`
+    from iadsim.catalog import load_catalog
+    from iadsim.scenario import parse_scenario
+    from iadsim.world.budget import preflight
+
+    catalog = load_catalog()
+    scenario = ("name: v\nsites:\n  - {name: A, lat_deg: 40.6, lon_deg: 32.4, radars: [{equipment: 92N6E, mast_m: 25}]}\n"
+                f"environment:\n  dem: {name}\n")
+    with pytest.raises(TerrainError) as ei:
+        preflight(parse_scenario(scenario, "v.yaml", base_dir=tmp_path, catalog=catalog), catalog)
+    assert str(ei.value).startswith("v.yaml:5:8: environment.dem: DEM ")
+    assert hits == []
+
+
+def test_gdal_never_opens_a_vrt_even_past_the_sniffer(tmp_path, loopback_server):
+    """The driver restriction alone (without the VRT check) keeps GDAL from following a VRT."""
+    import rasterio.errors
+
+    from iadsim.geo.dem import GDAL_READ_OPTIONS, _open_local
+
+    url, hits = loopback_server
+    path = tmp_path / "dem.vrt"
+    path.write_text(_vrt(f"/vsicurl/{url}/dem.tif"))
+    with rasterio.Env(**GDAL_READ_OPTIONS), pytest.raises(rasterio.errors.RasterioIOError):
+        _open_local(path)
+    assert hits == []
+
+
+def test_vrt_with_etc_passwd_as_raw_band_is_refused(tmp_path):
+    path = tmp_path / "terrain.tif"
+    path.write_text(_vrt("/etc/passwd", raw=True))
+    with pytest.raises(TerrainError, match="VRT"):
+        load_dem(path)
+
+
+@pytest.mark.parametrize("src", ["/vsicurl/http://127.0.0.1:9/dem.tif", "https://example.org/dem.tif",
+                                 "/vsizip//tmp/dem.zip/dem.tif"])
+def test_network_and_virtual_paths_are_refused(src):
+    with pytest.raises(TerrainError, match="must be a local file"):
+        load_dem(src)
+
+
+def test_dem_range_coverage_fraction(tmp_path):
+    """A DEM 3 km wide around a site covers all of a 1 km range and, of a 5 km range, the ratio of
+    the square's area to the disc's (9.2 km² / 78.5 km², geometry), within 3 %."""
+    from iadsim.geo.dem import dem_range_coverage
+
+    dem = load_dem(write_geotiff(synthetic_dem((101, 101), 30.0, flat=True), tmp_path / "sq.tif"))
+    assert dem_range_coverage(dem, LAT, LON, 1000.0) == pytest.approx(1.0)
+    frac = dem_range_coverage(dem, LAT, LON, 5000.0, n_az=360, n_rings=200)
+    assert frac == pytest.approx((101 * 30.0) ** 2 / (math.pi * 5000.0**2), rel=0.03)
+
+
+def test_too_many_cells_is_refused_before_reading(tmp_path, monkeypatch):
+    path = write_geotiff(synthetic_dem((64, 64), 30.0, flat=True), tmp_path / "big.tif")
+    monkeypatch.setenv("IADSIM_MAX_DEM_CELLS", "1000")
+    with pytest.raises(TerrainError, match=r"64 × 64 cells, over the limit of 1,000 .*IADSIM_MAX_DEM_CELLS"):
+        load_dem(path)

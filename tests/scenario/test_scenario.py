@@ -76,7 +76,7 @@ def test_minimal_scenario_defaults(catalog):
         ("name: minimal\n", "", "s.yaml:1:1: name", "required field is missing"),
         ("lon_deg: 32.5\n", "lon_deg: 32.5\n    colour: red\n", "sites[0].colour", "unknown field"),
         ("lat_deg: 40.0", "lat_deg: .nan", "sites[0].lat_deg", "finite"),
-        ("lat_deg: 40.0", "lat_deg: forty", "sites[0].lat_deg", "valid number"),
+        ("lat_deg: 40.0", "lat_deg: forty", "sites[0].lat_deg", "expected a number, got the text 'forty'"),
     ],
 )
 def test_bad_input_names_the_place(catalog, old, new, where, expect):
@@ -204,3 +204,99 @@ def test_fuzz_baseline_loads(catalog):
     are what makes a case fail, not the harness."""
     text = yaml.safe_dump(DEMO_DATA, allow_unicode=True)
     assert parse_scenario(text, "fuzz.yaml", base_dir=DEMO.parent, catalog=catalog).scenario.name
+
+
+# ----------------------------------------------------------------------------- issue 10: validate checks
+def test_demo_has_no_warnings(catalog):
+    assert load_scenario(DEMO, catalog).warnings == ()
+
+
+@pytest.mark.parametrize("old, new, where, expect", [
+    ("alt_m: 5000, speed_mps: 250}\n      - {lat_deg: 40.0", "alt_m: 6, speed_mps: 250}\n      - {lat_deg: 40.0",
+     "s.yaml:12:47: threats[0].route[0].alt_m", "6 m MSL is implausible for a fighter_4gen"),
+    ("class: fighter_4gen", "class: cruise_missile",
+     "s.yaml:12:64: threats[0].route[0].speed_mps", "250 m/s"),  # 250 is fine for a cruise missile …
+])
+def test_implausible_altitude_or_speed_is_a_located_warning(catalog, old, new, where, expect):
+    loaded = parse(MINIMAL.replace(old, new, 1), catalog)
+    if "cruise" in new:
+        assert not any("speed_mps" in w for w in loaded.warnings)
+        loaded = parse(MINIMAL.replace(old, new, 1).replace("speed_mps: 250", "speed_mps: 880"), catalog)
+        expect = "880 m/s is implausible for a cruise_missile"  # … 880 (km/h typed as m/s) is not
+    assert any(w.startswith(where) and expect in w for w in loaded.warnings), loaded.warnings
+
+
+def test_group_members_starting_after_the_end_are_a_warning(catalog):
+    text = MINIMAL.replace("    class: fighter_4gen\n", "    class: fighter_4gen\n    count: 10\n    spacing_s: 30\n")
+    loaded = parse(text + "run: {duration_s: 200}\n", catalog)
+    assert any("threats[0].spacing_s" in w and "3 of the 10 threats start at or after the end" in w
+               for w in loaded.warnings), loaded.warnings
+
+
+@pytest.mark.parametrize("load", ["{48N6E3: 4}", "{48N6E3: 2, 40N6E: 2}"])
+def test_launcher_load_up_to_capacity_is_accepted(catalog, load):
+    text = MINIMAL.replace("      - equipment: 92N6E\n",
+                           f"      - equipment: 92N6E\n    launchers:\n      - {{equipment: 5P85SE2, load: {load}}}\n")
+    assert parse(text, catalog).scenario.sites[0].launchers[0].load
+
+
+def test_unknown_name_of_one_megabyte_is_quoted_briefly(catalog):
+    with pytest.raises(ScenarioError) as info:
+        parse(MINIMAL.replace("equipment: 92N6E", "equipment: " + "Z" * 1_000_000), catalog)
+    msg = str(info.value)
+    assert len(msg) < 400 and "1,000,000 characters" in msg
+
+
+def test_strict_numbers_apply_to_fields_added_later():
+    """Fields another module appends to a scenario model are strict too (shared base validator)."""
+    from pydantic import ValidationError
+
+    from iadsim.scenario.models import _Model
+
+    class Appended(_Model):
+        new_limit_s: float = 1.0
+        new_counts: list[int] = []
+        label: str = "x"
+
+    assert Appended(new_limit_s=2, new_counts=[1, 2], label="60").new_limit_s == 2.0
+    for bad in ({"new_limit_s": True}, {"new_limit_s": "60"}, {"new_counts": [1, False]}):
+        with pytest.raises(ValidationError, match="expected a number"):
+            Appended(**bad)
+
+
+@pytest.mark.parametrize("old, new, where", [
+    ("  - name: T\n", "  - name: T\n    start_s: 10\n", None),
+    ("  - name: T\n", "  - name: T\n    start_s: 100\n", "s.yaml:10:14: threats[0].start_s: the threat starts at 100 s"),
+])
+def test_threat_must_start_before_the_end(catalog, old, new, where):
+    text = MINIMAL.replace(old, new, 1) + "run: {duration_s: 60}\n"
+    if where is None:
+        assert parse(text, catalog).scenario.threats[0].start_s == 10
+        return
+    with pytest.raises(ScenarioError) as info:
+        parse(text, catalog)
+    assert str(info.value).startswith(where)
+
+
+@pytest.mark.parametrize("extra, where", [
+    ("scenario: true", "scenario: expected a number, got the boolean true"),
+    ("coverage: {track_m_of_n: [true, 3]}", "coverage.track_m_of_n[0]: expected a number, got the boolean true"),
+    ("coverage: {altitudes_m: [30, '100']}", "coverage.altitudes_m[1]: expected a number, got the text '100'"),
+    ("run: {seed: '7'}", "run.seed: expected a number, got the text '7' (write numbers without quotes)"),
+    ("tracking: {k_miss: false}", "tracking.k_miss: expected a number, got the boolean false"),
+])
+def test_booleans_and_strings_are_not_numbers(catalog, extra, where):
+    """`true` and "60" were accepted as numbers (issue 10); now a located error."""
+    with pytest.raises(ScenarioError) as info:
+        parse(MINIMAL + extra + "\n", catalog)
+    assert where in str(info.value) and str(info.value).startswith("s.yaml:14:")
+
+
+def test_route_ending_far_from_every_asset_is_a_warning(catalog):
+    """Issue 10: such threats were counted "leaked (end of route)" without a word at validate."""
+    near = MINIMAL + "defended_assets:\n  - {name: D, lat_deg: 40.01, lon_deg: 32.5}\n"
+    assert not any("leak radius" in w for w in parse(near, catalog).warnings)
+    far = MINIMAL + "defended_assets:\n  - {name: D, lat_deg: 39.0, lon_deg: 32.5}\n"
+    warnings = parse(far, catalog).warnings
+    assert any(w.startswith("s.yaml:13:9: threats[0].route[1]: the route ends 111 km from the nearest defended asset")
+               for w in warnings), warnings

@@ -13,6 +13,7 @@ from iadsim.catalog import Catalog, load_catalog
 from iadsim.errors import IadsimError
 from iadsim.scenario import LoadedScenario, load_scenario
 from iadsim.world import World, compile_world
+from iadsim.world.budget import JOBS, check_budget
 
 Progress = Callable[[str, float], None]
 
@@ -37,14 +38,22 @@ def load(scenario: str | Path | LoadedScenario, catalog: Catalog | None = None) 
 
 
 def compiled(scenario: str | Path | LoadedScenario, catalog: Catalog | None = None, world: World | None = None,
-             progress: Progress | None = None) -> tuple[LoadedScenario, Catalog, World]:
-    """Load and compile ``scenario``, or reuse ``world`` when a caller already compiled it."""
+             progress: Progress | None = None, *, force: bool = False,
+             jobs: tuple[str, ...] = JOBS) -> tuple[LoadedScenario, Catalog, World]:
+    """Load and compile ``scenario``, or reuse ``world`` when a caller already compiled it.
+
+    Before compiling, the work of ``jobs`` is estimated (:mod:`iadsim.world.budget`): above a hard
+    limit a :class:`~iadsim.errors.ResourceError` is raised unless ``force``; soft-limit warnings
+    and the scenario's own warnings (implausible speeds, …) go into ``world.notes``."""
     if world is not None:
         return world.loaded, world.catalog, world
     loaded, catalog = load(scenario, catalog)
+    budget_notes = check_budget(loaded, catalog, jobs, force=force)
     if progress:
         progress("compiling the scenario (catalog, terrain)", 0.0)
-    return loaded, catalog, compile_world(loaded, catalog)
+    world = compile_world(loaded, catalog)
+    world.notes.extend(list(loaded.warnings) + budget_notes)
+    return loaded, catalog, world
 
 
 def _finite(value: Any) -> Any:

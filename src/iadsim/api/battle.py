@@ -256,12 +256,13 @@ def _write_expended(result: BattleResult, path: Path) -> Path:
 
 def run_battle(scenario: str | Path | LoadedScenario, out_dir: str | Path, *, catalog: Catalog | None = None,
                progress: Progress | None = None, world: World | None = None, figures: bool = True,
-               report: bool = True, tracking: tuple[Measurements, TrackedRun] | None = None) -> BattleRun:
+               report: bool = True, tracking: tuple[Measurements, TrackedRun] | None = None,
+               force: bool = False) -> BattleRun:
     """Simulate the scenario's raid against its defence once (seed ``run.seed``) and write the battle
     products (module docstring) to ``out_dir``. ``world`` reuses an already compiled world;
     ``tracking`` an already computed tracking run of it (``tracking: tracker``)."""
     t0 = time.perf_counter()
-    _, catalog, world = compiled(scenario, catalog, world, progress)
+    _, catalog, world = compiled(scenario, catalog, world, progress, force=force, jobs=("battle",))
     check_tracking_mode(world)
     out = prepare_output_dir(out_dir)
     if progress:
@@ -301,10 +302,10 @@ def run_battle(scenario: str | Path | LoadedScenario, out_dir: str | Path, *, ca
 
 
 def run_all(scenario: str | Path | LoadedScenario, out_dir: str | Path, *, catalog: Catalog | None = None,
-            progress: Progress | None = None, figures: bool = True) -> FullRun:
+            progress: Progress | None = None, figures: bool = True, force: bool = False) -> FullRun:
     """``iadsim run``: coverage, tracking and the battle into one directory, with one ``report.html``
     (module docstring; :func:`write_run_report`)."""
-    loaded, catalog, world = compiled(scenario, catalog, None, progress)
+    loaded, catalog, world = compiled(scenario, catalog, None, progress, force=force)
     check_tracking_mode(world)  # fail on settings the battle cannot honour before the long coverage pass
     problem = tracking_input_error(world)
     out = prepare_output_dir(out_dir)

@@ -54,11 +54,12 @@ def _sha256(path: Path) -> str:
 
 def run_coverage(scenario: str | Path | LoadedScenario, out_dir: str | Path, *,
                  catalog: Catalog | None = None, progress: Progress | None = None,
-                 figures: bool = True, world: World | None = None, report: bool = True) -> CoverageRun:
+                 figures: bool = True, world: World | None = None, report: bool = True,
+                 force: bool = False) -> CoverageRun:
     """Compile ``scenario``, compute its coverage products and write them with a report to ``out_dir``.
     ``world`` reuses an already compiled world; ``report=False`` skips ``report.html``."""
     t0 = time.perf_counter()
-    loaded, catalog, world = compiled(scenario, catalog, world, progress)
+    loaded, catalog, world = compiled(scenario, catalog, world, progress, force=force, jobs=("coverage",))
     out = prepare_output_dir(out_dir)
     result = compute_coverage(world, progress)
     sector = world.scenario.coverage.sector_deg

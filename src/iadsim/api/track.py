@@ -52,7 +52,8 @@ class TrackingRun:
 
 def run_tracking(scenario: str | Path | LoadedScenario, out_dir: str | Path, *, catalog: Catalog | None = None,
                  progress: Progress | None = None, figures: bool = True, gospa_c_m: float = GOSPA_C_M,
-                 gospa_p: float = GOSPA_P, world: World | None = None, standalone: bool = True) -> TrackingRun:
+                 gospa_p: float = GOSPA_P, world: World | None = None, standalone: bool = True,
+                 force: bool = False) -> TrackingRun:
     """Simulate every radar's plots, track them, score the tracks and write files and a report.
 
     ``world`` reuses an already compiled world. ``standalone=False`` (``iadsim run``) writes the
@@ -60,7 +61,7 @@ def run_tracking(scenario: str | Path | LoadedScenario, out_dir: str | Path, *, 
     ``manifest.json`` nor ``report.html`` (the caller writes the run's own)."""
     t0 = time.perf_counter()
     timings: dict[str, float] = {}
-    loaded, catalog, world = compiled(scenario, catalog, world, progress)
+    loaded, catalog, world = compiled(scenario, catalog, world, progress, force=force, jobs=("tracking",))
     out = prepare_output_dir(out_dir)
     timings["compile"] = time.perf_counter() - t0
     notes: list[str] = []

@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from iadsim.cli.main import ScenarioArg, app, console, progress_reporter
+from iadsim.cli.main import ForceOpt, ScenarioArg, app, console, preflight_load, progress_reporter
 
 
 @app.command("run")
@@ -16,6 +16,7 @@ def run(
     scenario: ScenarioArg,
     out: Annotated[Path, typer.Option("--out", "-o", help="Output directory (created if missing).")] = Path("runs/run"),
     no_figures: Annotated[bool, typer.Option("--no-figures", help="Skip PNG maps, diagrams and battle figures.")] = False,
+    force: ForceOpt = False,
 ) -> None:
     """Coverage, tracking (plots, tracker, GOSPA), then the time-stepped battle (perception, threat
     evaluation, weapon assignment, fly-out, seeded kill draws, leaks), with events.parquet, outcomes.csv,
@@ -26,8 +27,9 @@ def run(
 
     from iadsim.api.battle import run_all
 
+    loaded = preflight_load(scenario, ("coverage", "tracking", "battle"), force)
     with progress_reporter() as report:
-        full = run_all(scenario, out, progress=report, figures=not no_figures)
+        full = run_all(loaded, out, progress=report, figures=not no_figures, force=True)
     if full.tracking is not None:
         tm = full.tracking.metrics
         g = tm["gospa"]["mean_m"]

@@ -46,6 +46,23 @@ catalog_app = typer.Typer(help="Browse the equipment catalog and its sources.", 
 app.add_typer(catalog_app, name="catalog")
 
 ScenarioArg = Annotated[Path, typer.Argument(help="Scenario YAML file.", show_default=False)]
+ForceOpt = Annotated[bool, typer.Option(
+    "--force", help="Run even when the resource estimate is above the hard memory or time limit.")]
+
+
+def preflight_load(scenario: Path, jobs: tuple[str, ...], force: bool):
+    """Load ``scenario`` once, check its resource budget for ``jobs`` (refusing above a hard limit
+    unless ``force``) and print its warnings; the jobs then reuse the loaded scenario."""
+    from iadsim.catalog import load_catalog
+    from iadsim.scenario import load_scenario
+
+    loaded = load_scenario(scenario)
+    from iadsim.world.budget import check_budget
+
+    catalog = load_catalog()
+    for w in list(loaded.warnings) + check_budget(loaded, catalog, jobs, force=force):
+        err_console.print(f"[bold yellow]warning:[/bold yellow] {escape(w)}", highlight=False, soft_wrap=True)
+    return loaded
 
 
 @contextmanager
@@ -85,20 +102,33 @@ def _root(
 
 
 @app.command()
-def validate(scenario: ScenarioArg) -> None:
-    """Check a scenario file against the format and the catalog.
+def validate(scenario: ScenarioArg, force: ForceOpt = False) -> None:
+    """Check a scenario file against the format and the catalog, open its DEM (which must cover every
+    site; the share of each radar's range it covers is reported) and estimate the run's memory and
+    time (above a hard limit this is an error, shown as a warning with --force).
 
     Example: iadsim validate examples/turkey-2019/scenario.yaml
     """
+    from iadsim.catalog import load_catalog
     from iadsim.scenario import load_scenario
 
-    loaded = load_scenario(scenario)
+    loaded = load_scenario(scenario)  # the YAML front end first: a hostile file stops here, cheaply
+    from iadsim.world.budget import preflight  # numpy/scipy/numba only for a file that parsed
+
+    catalog = load_catalog()
+    pre = preflight(loaded, catalog, force=force)
+    for site, radar, range_km, frac in pre.dem_coverage:
+        console.print(f"DEM covers {100 * frac:.0f} % of the {range_km:.0f} km range of {escape(radar)} at "
+                      f"{escape(site)}", highlight=False)
+    for w in pre.warnings:
+        err_console.print(f"[bold yellow]warning:[/bold yellow] {escape(w)}", highlight=False, soft_wrap=True)
+    console.print(f"estimate: {escape(pre.estimate.summary())}", highlight=False)
     sc = loaded.scenario
     n_radars = sum(len(s.radars) for s in sc.sites)
     n_launchers = sum(lp.count for s in sc.sites for lp in s.launchers)
     n_threats = sum(t.count for t in sc.threats)
     console.print(
-        f"[green]ok[/green] {scenario}: {sc.name!r} — {len(sc.sites)} site(s), {n_radars} radar(s), "
+        f"[green]ok[/green] {escape(str(scenario))}: {escape(repr(sc.name))} — {len(sc.sites)} site(s), {n_radars} radar(s), "
         f"{n_launchers} launcher(s), {n_threats} threat(s), {len(sc.defended_assets)} defended asset(s)"
     )
 
@@ -108,6 +138,7 @@ def coverage(
     scenario: ScenarioArg,
     out: Annotated[Path, typer.Option("--out", "-o", help="Output directory (created if missing).")] = Path("runs/coverage"),
     no_figures: Annotated[bool, typer.Option("--no-figures", help="Skip PNG maps and diagrams.")] = False,
+    force: ForceOpt = False,
 ) -> None:
     """Compute detection, track and engagement coverage and write maps, GeoTIFF, GeoJSON and a report.
 
@@ -115,8 +146,9 @@ def coverage(
     """
     from iadsim.api import run_coverage
 
+    loaded = preflight_load(scenario, ("coverage",), force)
     with progress_reporter() as report:
-        run = run_coverage(scenario, out, progress=report, figures=not no_figures)
+        run = run_coverage(loaded, out, progress=report, figures=not no_figures, force=True)
     alts = run.result.sites[0].altitudes_m if run.result.sites else []
     ref = run.result.sites[0].altitude_ref.value.upper() if run.result.sites else ""
     table = Table(title="Range ring vs physics: median reach over sectors, km (nominal ring in brackets)")

@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from iadsim.cli.main import ScenarioArg, app, console, err_console, progress_reporter
+from iadsim.cli.main import ForceOpt, ScenarioArg, app, console, err_console, preflight_load, progress_reporter
 
 
 def _num(v, nd: int = 1, scale: float = 1.0) -> str:
@@ -20,6 +20,7 @@ def track(
     scenario: ScenarioArg,
     out: Annotated[Path, typer.Option("--out", "-o", help="Output directory (created if missing).")] = Path("runs/track"),
     no_figures: Annotated[bool, typer.Option("--no-figures", help="Skip the PNG plots.")] = False,
+    force: ForceOpt = False,
 ) -> None:
     """Simulate every radar's plots (Pd, noise, clutter), track them with one fused tracker and score the
     tracks against truth (GOSPA, RMSE, continuity, confirmation time); write parquet tables, metrics,
@@ -30,8 +31,9 @@ def track(
 
     from iadsim.api.track import run_tracking
 
+    loaded = preflight_load(scenario, ("tracking",), force)
     with progress_reporter(bar=True) as report:
-        run = run_tracking(scenario, out, progress=report, figures=not no_figures)
+        run = run_tracking(loaded, out, progress=report, figures=not no_figures, force=True)
     for w in run.warnings:
         err_console.print(f"[bold yellow]warning:[/bold yellow] {w}", highlight=False, soft_wrap=True)
     m = run.metrics

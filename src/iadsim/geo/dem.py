@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import os
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -28,8 +29,11 @@ from iadsim.errors import TerrainError
 from iadsim.geo.frames import geodesic_forward
 
 __all__ = [
+    "ALLOWED_DEM_DRIVERS",
     "Dem",
+    "dem_range_coverage",
     "load_dem",
+    "load_scenario_dem",
     "synthetic_dem",
     "write_geotiff",
     "flat_local_dem",
@@ -37,6 +41,24 @@ __all__ = [
 ]
 
 _WGS84 = pyproj.CRS.from_epsg(4326)
+
+#: GDAL raster drivers iadsim reads DEMs with: formats that hold their heights in the local file
+#: itself (GeoTIFF/COG, SRTM .hgt, DTED, Esri ASCII grid, USGS DEM, Erdas Imagine). VRT and every
+#: other driver that can point at other files or URLs is refused.
+ALLOWED_DEM_DRIVERS: tuple[str, ...] = ("GTiff", "COG", "SRTMHGT", "DTED", "AAIGrid", "USGSDEM", "HFA")
+
+#: GDAL configuration for iadsim's DEM reads: no network (curl-based virtual files find nothing,
+#: no retries, no directory listing) and no side-car files.
+GDAL_READ_OPTIONS: dict[str, str] = {
+    "CPL_LOG_ERRORS": "OFF",
+    "CPL_VSIL_CURL_ALLOWED_EXTENSIONS": ".iadsim-network-disabled",
+    "GDAL_HTTP_MAX_RETRY": "0",
+    "GDAL_HTTP_TIMEOUT": "1",
+    "GDAL_HTTP_CONNECTTIMEOUT": "1",
+    "GDAL_DISABLE_READDIR_ON_OPEN": "EMPTY_DIR",
+    "GDAL_PAM_ENABLED": "NO",
+    "GDAL_ENABLE_DEPRECATED_DRIVER_VRT": "NO",
+}
 
 
 @dataclass(eq=False)
@@ -270,14 +292,22 @@ def load_dem(
 
     p = Path(path)
     src_name = str(path)
+    _refuse_non_local(src_name)
     if not p.exists():
         raise TerrainError("DEM file not found", file=src_name)
     if p.is_dir():
         raise TerrainError("DEM path is a directory, expected a raster file", file=src_name)
+    _refuse_indirect_formats(p, src_name)
     try:
-        with rasterio.Env(CPL_LOG_ERRORS="OFF"), rasterio.open(p) as ds:
+        with rasterio.Env(**GDAL_READ_OPTIONS), _open_local(p) as ds:
             if ds.count < 1:
                 raise TerrainError("the raster has no bands", file=src_name)
+            limit = _max_dem_cells()
+            if ds.height * ds.width > limit:
+                raise TerrainError(
+                    f"the DEM has {ds.height:,} × {ds.width:,} cells, over the limit of {limit:,} "
+                    "(crop it to the area of interest with gdalwarp -te, or set IADSIM_MAX_DEM_CELLS)",
+                    file=src_name)
             rio_crs = ds.crs
             transform = ds.transform
             data = ds.read(1, masked=True)
@@ -285,8 +315,11 @@ def load_dem(
         raise
     except (rasterio.errors.RasterioError, OSError, ValueError) as exc:
         first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        if len(first) > 200:
+            first = first[:199] + "…"
         raise TerrainError(
-            f"cannot read the DEM as a raster (GeoTIFF or another format GDAL reads): {first}",
+            f"cannot read the DEM as a raster (GeoTIFF, SRTM .hgt or another local format: "
+            f"{', '.join(ALLOWED_DEM_DRIVERS)}): {first}",
             file=src_name,
         ) from None
     if rio_crs is None:
@@ -328,6 +361,117 @@ def load_dem(
         n_filled_cells=int(n_filled),
         n_surface_cells=int(n_surface),
     )
+
+
+#: Largest DEM read, in cells (float32: 4 bytes each, plus hole filling); IADSIM_MAX_DEM_CELLS raises it.
+MAX_DEM_CELLS = 400_000_000
+
+
+def _max_dem_cells() -> int:
+    raw = os.environ.get("IADSIM_MAX_DEM_CELLS", "")
+    try:
+        return int(raw) if raw.strip() else MAX_DEM_CELLS
+    except ValueError:
+        raise TerrainError(f"IADSIM_MAX_DEM_CELLS={raw[:40]!r} is not a whole number") from None
+
+
+def dem_grid_info(path: str | Path) -> tuple[int, int, float]:
+    """(rows, cols, approximate cell size in metres) of a DEM file, from its header only, with
+    the same restrictions as :func:`load_dem` (local file, accepted drivers, no network)."""
+    import rasterio
+    import rasterio.errors
+
+    src_name = str(path)
+    _refuse_non_local(src_name)
+    p = Path(path)
+    if not p.is_file():
+        raise TerrainError("DEM file not found", file=src_name)
+    _refuse_indirect_formats(p, src_name)
+    try:
+        with rasterio.Env(**GDAL_READ_OPTIONS), _open_local(p) as ds:
+            rows, cols, t, crs = ds.height, ds.width, ds.transform, ds.crs
+    except (rasterio.errors.RasterioError, OSError, ValueError) as exc:
+        first = (str(exc).splitlines() or [type(exc).__name__])[0][:200]
+        raise TerrainError(f"cannot read the DEM as a raster: {first}", file=src_name) from None
+    size = math.hypot(t.a, t.d)
+    if crs is not None and crs.is_geographic:
+        size *= 111_320.0
+    return int(rows), int(cols), float(size)
+
+
+def load_scenario_dem(loaded, *, surface_height_m: float = 0.0) -> Dem | None:
+    """The DEM a loaded scenario names (None for smooth earth), checked to cover every site.
+
+    Every problem (missing, not an accepted raster, no CRS, a site outside) is a
+    :class:`TerrainError` located at the scenario's ``environment.dem`` line, naming the DEM."""
+    path = loaded.dem_path
+    if path is None:
+        return None
+    line, col = loaded.located.where(("environment", "dem"))
+    try:
+        dem = load_dem(path, surface_height_m=surface_height_m)
+        for s in loaded.scenario.sites:
+            dem.require_covers(math.radians(s.lat_deg), math.radians(s.lon_deg), f"site {s.name!r}")
+    except TerrainError as exc:
+        raise TerrainError(f"DEM {path}: {exc.message}", file=loaded.source, line=line, column=col,
+                           field="environment.dem") from None
+    return dem
+
+
+def dem_range_coverage(dem: Dem, lat_rad: float, lon_rad: float, range_m: float,
+                       n_az: int = 72, n_rings: int = 40) -> float:
+    """Fraction (0 … 1) of the disc of radius ``range_m`` around a point that the DEM covers,
+    area-weighted over ``n_az`` × ``n_rings`` geodesic samples."""
+    if range_m <= 0:
+        return 1.0 if dem.covers(lat_rad, lon_rad) else 0.0
+    az = np.radians(np.arange(n_az) * (360.0 / n_az))
+    r = (np.arange(n_rings) + 0.5) / n_rings * range_m
+    az_g, r_g = np.meshgrid(az, r)
+    lat, lon = geodesic_forward(np.full(az_g.size, lat_rad), np.full(az_g.size, lon_rad), az_g.ravel(), r_g.ravel())
+    x, y = dem.latlon_to_xy(lat, lon)
+    fr, fc = dem._frac_rowcol(x, y)
+    inside = dem._inside(fr, fc).reshape(r_g.shape)
+    weights = r_g / r_g.sum()
+    return float((inside * weights).sum())
+
+
+def _open_local(p: Path):
+    """Open ``p`` with the first of :data:`ALLOWED_DEM_DRIVERS` that reads it (GDAL tries no other
+    driver, so no format that can reference URLs or other files is ever opened)."""
+    import rasterio
+    import rasterio.errors
+
+    last: Exception | None = None
+    for driver in ALLOWED_DEM_DRIVERS:
+        try:
+            return rasterio.open(p, driver=driver)
+        except rasterio.errors.RasterioIOError as exc:
+            last = exc
+    raise rasterio.errors.RasterioIOError("no accepted driver recognises the file") from last
+
+
+def _refuse_non_local(src_name: str) -> None:
+    """GDAL virtual file systems and URLs are not DEM paths: iadsim reads local files only."""
+    low = src_name.strip().lower()
+    if low.startswith("/vsi") or "://" in low or low.startswith(("http:", "https:", "ftp:")):
+        raise TerrainError("a DEM must be a local file; GDAL virtual paths (/vsicurl/, /vsizip/ …) "
+                           "and URLs are not read (download the file first)", file=src_name)
+
+
+def _refuse_indirect_formats(p: Path, src_name: str) -> None:
+    """Refuse a VRT (or other XML description) whatever its name: it can make GDAL read URLs or
+    arbitrary local files (``/etc/passwd`` as a raw band)."""
+    try:
+        with p.open("rb") as fh:
+            head = fh.read(4096)
+    except OSError as exc:
+        raise TerrainError(f"cannot read the DEM ({exc.strerror})", file=src_name) from None
+    text = head.lstrip(b"\xef\xbb\xbf \t\r\n").lower()
+    if text.startswith(b"<") or b"vrtdataset" in text:
+        raise TerrainError(
+            "the DEM is a VRT or another XML raster description, which can point at URLs or other "
+            "files and is not accepted; convert it to a GeoTIFF (gdal_translate in.vrt out.tif)",
+            file=src_name)
 
 
 def _fill_holes(

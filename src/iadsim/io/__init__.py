@@ -1,5 +1,15 @@
 """Reading input files with their source locations kept for error messages."""
 
-from iadsim.io.yamlfile import LocatedYaml, format_path, parse_yaml, read_yaml, validate
+from iadsim.io.yamlfile import (
+    LocatedValueError,
+    LocatedYaml,
+    YamlLimits,
+    format_path,
+    parse_yaml,
+    quote,
+    read_yaml,
+    validate,
+)
 
-__all__ = ["LocatedYaml", "format_path", "parse_yaml", "read_yaml", "validate"]
+__all__ = ["LocatedValueError", "LocatedYaml", "YamlLimits", "format_path", "parse_yaml", "quote", "read_yaml",
+           "validate"]

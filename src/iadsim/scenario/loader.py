@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 
 from iadsim.errors import ScenarioError
 from iadsim.io import LocatedYaml, parse_yaml, read_yaml, validate
+from iadsim.scenario.checks import scenario_warnings
 from iadsim.scenario.models import Scenario
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -22,13 +23,20 @@ class LoadedScenario:
     source: str
     base_dir: Path
     located: LocatedYaml
+    #: located one-line warnings (implausible speeds/altitudes, threats starting after the end)
+    warnings: tuple[str, ...] = ()
 
     @property
     def dem_path(self) -> Path | None:
         dem = self.scenario.environment.dem
         if dem is None:
             return None
-        p = Path(dem).expanduser()
+        try:
+            p = Path(dem).expanduser()
+        except RuntimeError:  # ~nosuchuser/…
+            line, col = self.located.where(("environment", "dem"))
+            raise ScenarioError(f"cannot expand the home directory in {dem!r} (no such user)",
+                                file=self.source, line=line, column=col, field="environment.dem") from None
         return p if p.is_absolute() else self.base_dir / p
 
 
@@ -38,7 +46,9 @@ def _finish(located: LocatedYaml, base_dir: Path, catalog: Catalog | None) -> Lo
 
         catalog = load_catalog()
     scenario = validate(Scenario, located, ScenarioError, context={"catalog": catalog})
-    loaded = LoadedScenario(scenario=scenario, source=located.source, base_dir=base_dir, located=located)
+    warnings = tuple(scenario_warnings(scenario, located, catalog))
+    loaded = LoadedScenario(scenario=scenario, source=located.source, base_dir=base_dir, located=located,
+                            warnings=warnings)
     dem = loaded.dem_path
     if dem is not None and not dem.is_file():
         line, col = located.where(("environment", "dem"))

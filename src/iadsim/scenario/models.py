@@ -9,6 +9,10 @@ kinds, so a typo is reported at its line in the scenario file.
 from __future__ import annotations
 
 import difflib
+import functools
+import math
+import types
+import typing
 from enum import Enum
 from typing import Annotated, Any, Literal
 
@@ -21,11 +25,80 @@ from pydantic import (
     model_validator,
 )
 
+from iadsim.io import LocatedValueError, quote
+
 FORMAT_VERSION = 1
 
 
+@functools.lru_cache(maxsize=None)
+def _number_kind(annotation: Any) -> str | None:
+    """"one" for an int/float field (also inside ``Annotated``/``| None``), "items" for a list or
+    tuple of numbers, None otherwise."""
+    def unwrap(t: Any) -> Any:
+        while True:
+            origin = typing.get_origin(t)
+            if origin is Annotated:
+                t = typing.get_args(t)[0]
+            elif origin in (typing.Union, types.UnionType):
+                args = [a for a in typing.get_args(t) if a is not type(None)]
+                if len(args) != 1:
+                    return t
+                t = args[0]
+            else:
+                return t
+
+    t = unwrap(annotation)
+    if t in (int, float):
+        return "one"
+    if typing.get_origin(t) is Literal and all(type(a) in (int, float) for a in typing.get_args(t)):
+        return "one"  # e.g. the format version `scenario: 1`
+    if typing.get_origin(t) in (list, tuple):
+        args = [unwrap(a) for a in typing.get_args(t) if a is not Ellipsis]
+        if args and all(a in (int, float) for a in args):
+            return "items"
+    return None
+
+
+@functools.lru_cache(maxsize=None)
+def _field_number_kind(model: type[BaseModel], name: str) -> str | None:
+    field = model.__pydantic_fields__.get(name)
+    return _number_kind(field.annotation) if field is not None else None
+
+
+def _not_a_number(v: Any) -> str | None:
+    if isinstance(v, bool):
+        return f"expected a number, got the boolean {str(v).lower()}"
+    if isinstance(v, (str, bytes)):
+        try:
+            float(v)
+            hint = " (write numbers without quotes)"
+        except ValueError:
+            hint = ""
+        return f"expected a number, got the text {quote(v, 40)}{hint}"
+    return None
+
+
 class _Model(BaseModel):
+    """Base of every scenario model: unknown keys refused, frozen, and numbers strict: a boolean
+    (``true``) or a string (``"60"``) is never taken as a number, in any field declared ``int`` or
+    ``float`` (or a list/tuple of them), including fields added later by subclasses."""
+
     model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _strict_numbers(cls, v: Any, info: ValidationInfo) -> Any:
+        kind = _field_number_kind(cls, info.field_name or "")
+        if kind == "one":
+            problem = _not_a_number(v)
+            if problem:
+                raise ValueError(problem)
+        elif kind == "items" and isinstance(v, (list, tuple)):
+            for i, item in enumerate(v):
+                problem = _not_a_number(item)
+                if problem:
+                    raise LocatedValueError(problem, i)
+        return v
 
 
 Finite = Annotated[float, Field(allow_inf_nan=False)]
@@ -60,10 +133,10 @@ def _check_catalog_name(value: str, info: ValidationInfo, kind: str) -> str:
         return value
     any_kind = list(catalog.names())
     if value in any_kind:
-        raise ValueError(f"{value!r} is in the catalog but is not a {kind}; {kind}s: {', '.join(known)}")
-    close = difflib.get_close_matches(value, known, n=1)
+        raise ValueError(f"{quote(value)} is in the catalog but is not a {kind}; {kind}s: {', '.join(known)}")
+    close = difflib.get_close_matches(value[:200], known, n=1)
     hint = f" (did you mean {close[0]!r}?)" if close else ""
-    raise ValueError(f"unknown {kind} {value!r}{hint}; known {kind}s: {', '.join(known)}")
+    raise ValueError(f"unknown {kind} {quote(value)}{hint}; known {kind}s: {', '.join(known)}")
 
 
 class Sector(_Model):
@@ -75,7 +148,8 @@ class Sector(_Model):
     @model_validator(mode="after")
     def _not_empty(self) -> Sector:
         if self.az_min_deg == self.az_max_deg:
-            raise ValueError("az_min_deg equals az_max_deg: the sector is empty (omit `sector` for 360°)")
+            raise LocatedValueError("az_min_deg equals az_max_deg: the sector is empty (omit `sector` for 360°)",
+                                    "az_max_deg")
         return self
 
 
@@ -122,9 +196,12 @@ class LauncherPlacement(_Model):
         if not v:
             raise ValueError("load is empty; give at least one missile, e.g. {48N6E3: 4}")
         for name, n in v.items():
-            _check_catalog_name(str(name), info, "missile")
+            try:
+                _check_catalog_name(str(name), info, "missile")
+            except ValueError as exc:
+                raise LocatedValueError(str(exc), name) from None
             if isinstance(n, bool) or not isinstance(n, int) or n < 1 or n > 64:
-                raise ValueError(f"missile count for {name!r} must be a whole number 1 … 64")
+                raise LocatedValueError(f"missile count for {quote(name)} must be a whole number 1 … 64", name)
         return v
 
 
@@ -147,7 +224,7 @@ class Site(_Model):
     @model_validator(mode="after")
     def _has_equipment(self) -> Site:
         if not self.radars and not self.launchers:
-            raise ValueError("a site needs at least one radar or launcher")
+            raise LocatedValueError("a site needs at least one radar or launcher", "radars")
         return self
 
 
@@ -210,6 +287,17 @@ class Environment(_Model):
     wave_height_m: Finite | None = Field(
         default=None, ge=0.0, le=30.0,
         description="Significant wave height H1/3 of the sea, metres (0-30); overrides sea_state when given.")
+
+    @field_validator("dem")
+    @classmethod
+    def _local_dem(cls, v: str | None) -> str | None:
+        if v is not None and len(v) > 4096:
+            raise ValueError(f"the DEM path is {len(v):,} characters long; expected a file path (at most 4,096)")
+        low = (v or "").strip().lower()
+        if low.startswith("/vsi") or "://" in low or low.startswith(("http:", "https:", "ftp:")):
+            raise ValueError("a DEM must be a local file; GDAL virtual paths (/vsicurl/, /vsizip/ …) "
+                             "and URLs are not read (download the file first)")
+        return v
 
 
 class Run(_Model):
@@ -285,7 +373,7 @@ class TrackingSettings(_Model):
     @model_validator(mode="after")
     def _m_le_n(self) -> TrackingSettings:
         if self.m_confirm > self.n_confirm:
-            raise ValueError("m_confirm must not exceed n_confirm")
+            raise LocatedValueError("m_confirm must not exceed n_confirm", "m_confirm")
         return self
 
 
@@ -338,31 +426,33 @@ class Scenario(_Model):
 
     @model_validator(mode="after")
     def _cross_checks(self, info: ValidationInfo) -> Scenario:
+        """Checks across fields; each error is located at the field it names."""
         for label, items in (("sites", self.sites), ("threats", self.threats),
                              ("defended_assets", self.defended_assets)):
             seen: set[str] = set()
-            for item in items:
+            for i, item in enumerate(items):
                 if item.name in seen:
-                    raise ValueError(f"two {label} are named {item.name!r}; names must be unique")
+                    raise LocatedValueError(f"two {label} are named {quote(item.name)}; names must be unique",
+                                            label, i, "name")
                 seen.add(item.name)
         names = {s.name for s in self.sites}
-        for s in self.sites:
-            for link in s.links:
+        for i, s in enumerate(self.sites):
+            for j, link in enumerate(s.links):
                 if link not in names:
-                    raise ValueError(f"site {s.name!r} links to unknown site {link!r}")
+                    raise LocatedValueError(f"site {quote(s.name)} links to unknown site {quote(link)}",
+                                            "sites", i, "links", j)
         catalog = (info.context or {}).get("catalog")
         if catalog is not None:
-            for s in self.sites:
-                for lp in s.launchers:
-                    if lp.load is None:
-                        continue
-                    carried = {ld.missile for ld in catalog.launcher(lp.equipment).loads}
-                    for m in lp.load:
-                        if m not in carried:
-                            raise ValueError(
-                                f"site {s.name!r}: launcher {lp.equipment} does not carry {m!r} "
-                                f"(it carries {', '.join(sorted(carried))})"
-                            )
+            for i, s in enumerate(self.sites):
+                for j, lp in enumerate(s.launchers):
+                    _check_launcher_load(s, lp, catalog, ("sites", i, "launchers", j, "load"))
+        for i, t in enumerate(self.threats):
+            _check_route(t, ("threats", i))
+            if self.run.duration_s is not None and t.start_s >= self.run.duration_s:
+                raise LocatedValueError(
+                    f"the threat starts at {t.start_s:g} s, at or after the end of the run "
+                    f"(run.duration_s = {self.run.duration_s:g} s); start it earlier or lengthen the run",
+                    "threats", i, "start_s")
         return self
 
     def threat_classes_for_coverage(self) -> list[str]:
@@ -373,6 +463,60 @@ class Scenario(_Model):
             if t.threat_class not in seen:
                 seen.append(t.threat_class)
         return seen
+
+
+def _check_launcher_load(site: Site, lp: LauncherPlacement, catalog: Any, path: tuple[Any, ...]) -> None:
+    """The missiles a launcher is given must be ones it carries, and no more than its capacity
+    (the largest catalog load-out, in rounds)."""
+    if lp.load is None:
+        return
+    spec = catalog.launcher(lp.equipment)
+    carried = {ld.missile for ld in spec.loads}
+    for m in lp.load:
+        if m not in carried:
+            raise LocatedValueError(
+                f"site {quote(site.name)}: launcher {lp.equipment} does not carry {quote(m)} "
+                f"(it carries {', '.join(sorted(carried))})", *path, m)
+    capacity = launcher_capacity(spec)
+    total = sum(lp.load.values())
+    if total > capacity:
+        raise LocatedValueError(
+            f"site {quote(site.name)}: {total} missiles on one {lp.equipment}, which holds at most "
+            f"{capacity} (its catalog load-outs); the load is per launcher, use `count` for more launchers",
+            *path)
+
+
+def launcher_capacity(spec: Any) -> int:
+    """Rounds a launcher holds: the largest total of one of its catalog load-outs (nominal)."""
+    totals: dict[str, float] = {}
+    for ld in spec.loads:
+        totals[ld.loadout] = totals.get(ld.loadout, 0.0) + float(ld.count.nominal)
+    return int(max(totals.values()))
+
+
+#: Mean earth radius (IUGG), m: enough to tell a route of zero length from a real one.
+_EARTH_RADIUS_M = 6_371_008.8
+#: A route shorter than this (m, horizontal and vertical together) has no length to fly.
+MIN_ROUTE_LENGTH_M = 1.0
+
+
+def route_length_m(route: list[Waypoint]) -> float:
+    """Length of a route along great circles with altitude changes, m (spherical earth)."""
+    total = 0.0
+    for a, b in zip(route, route[1:]):
+        la1, la2 = math.radians(a.lat_deg), math.radians(b.lat_deg)
+        dlat, dlon = la2 - la1, math.radians(b.lon_deg - a.lon_deg)
+        h = math.sin(dlat / 2) ** 2 + math.cos(la1) * math.cos(la2) * math.sin(dlon / 2) ** 2
+        ground = 2 * _EARTH_RADIUS_M * math.asin(min(1.0, math.sqrt(h)))
+        total += math.hypot(ground, b.alt_m - a.alt_m)
+    return total
+
+
+def _check_route(t: Threat, path: tuple[Any, ...]) -> None:
+    if route_length_m(t.route) < MIN_ROUTE_LENGTH_M:
+        raise LocatedValueError(
+            "the route has zero length (every waypoint at the same place); give waypoints the threat "
+            "flies between", *path, "route")
 
 
 def json_schema() -> dict[str, Any]:

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from iadsim.catalog import Catalog, load_catalog
-from iadsim.geo.dem import Dem, flat_local_dem, load_dem, window_around
+from iadsim.geo.dem import Dem, flat_local_dem, load_scenario_dem, window_around
 from iadsim.geo.frames import LocalFrame, geodesic_inverse
 from iadsim.geo.refraction import slant_range_elevation
 from iadsim.errors import ScenarioError
@@ -464,9 +464,7 @@ def compile_world(loaded: LoadedScenario, catalog: Catalog | None = None) -> Wor
     dem_path = loaded.dem_path
     surface_height = 0.0
     if dem_path is not None:
-        dem = load_dem(dem_path, surface_height_m=surface_height)
-        for s, la, lo in zip(sc.sites, lats, lons):
-            dem.require_covers(float(la), float(lo), f"site {s.name!r}")
+        dem = load_scenario_dem(loaded, surface_height_m=surface_height)
         if dem.n_filled_cells or dem.n_surface_cells:
             notes.append(
                 f"DEM {dem_path.name}: {dem.n_filled_cells} nodata cells filled by interpolation, "
