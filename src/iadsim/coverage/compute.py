@@ -156,7 +156,8 @@ def radar_layers(world: World, radar: RadarInstance, dem: Dem, gr_m: np.ndarray,
         geometric[a] = ok
         if not ok.any():
             continue
-        f4_ok = world.sea_factor4_xy(radar, cell_x[ok], cell_y[ok], gr_m[ok], h_msl[ok], cell_m)
+        f4_ok = world.sea_factor4_xy(radar, x=cell_x[ok], y=cell_y[ok], ground_range_m=gr_m[ok],
+                                     alt_msl_m=h_msl[ok], cell_m=cell_m)
         r_ok = np.maximum(slant_m[ok], 1.0)
         for c in range(n_c):
             snr = snr_from_constant(radar.radar_constant_m2, r_ok, rcs[c], 1.0) * f4_ok
