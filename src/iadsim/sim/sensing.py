@@ -53,8 +53,8 @@ def radar_view(world: World, radar: RadarInstance, traj: Trajectories) -> RadarV
     shape = traj.lat_rad.shape
     terrain = world.radar_terrain(radar)
     lvh = terrain.sample_nearest(traj.lat_rad, traj.lon_rad)
-    gr, _ = geodesic_inverse(np.full(shape, radar.lat_rad), np.full(shape, radar.lon_rad), traj.lat_rad,
-                             traj.lon_rad)
+    gr, az_geo = geodesic_inverse(np.full(shape, radar.lat_rad), np.full(shape, radar.lon_rad), traj.lat_rad,
+                                  traj.lon_rad)
     gr = np.asarray(gr, dtype=float).reshape(shape)
     slant, el_refr = slant_range_elevation(gr, radar.antenna_alt_msl_m, traj.alt_msl_m, world.k_factor)
     slant = np.asarray(slant, dtype=float).reshape(shape)
@@ -71,7 +71,8 @@ def radar_view(world: World, radar: RadarInstance, traj: Trajectories) -> RadarV
         for i, c in enumerate(traj.threat_class)
     ], dtype=float).reshape(-1, 1)
     snr = snr_from_constant(radar.radar_constant_m2, np.maximum(slant, 1.0), rcs)
-    snr = snr * world.sea_factor4(radar, traj.lat_rad, traj.lon_rad, gr, traj.alt_msl_m)
+    snr = snr * world.sea_factor4(radar, ground_range_m=gr, az_rad=np.asarray(az_geo, dtype=float).reshape(shape),
+                                  alt_msl_m=traj.alt_msl_m)
     pd = np.where(visible, world.pd_table(radar)(snr), 0.0)
     return RadarView(radar=radar, antenna_enu_m=ant, visible=visible, pd=pd,
                      snr_db=np.asarray(linear_to_db(snr), dtype=float), range_m=np.asarray(rng, dtype=float).reshape(shape),

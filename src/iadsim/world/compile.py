@@ -16,8 +16,7 @@ import numpy as np
 
 from iadsim.catalog import Catalog, load_catalog
 from iadsim.geo.dem import Dem, flat_local_dem, load_scenario_dem, window_around
-from iadsim.geo.frames import LocalFrame, geodesic_inverse
-from iadsim.geo.refraction import slant_range_elevation
+from iadsim.geo.frames import LocalFrame, geodesic_forward, geodesic_inverse
 from iadsim.errors import ScenarioError
 from iadsim.io import format_path
 from iadsim.scenario import LoadedScenario, Surface
@@ -208,50 +207,64 @@ class World:
             cache[key] = PdTable(pfa=radar.pfa, n_pulses=radar.n_pulses, swerling=radar.swerling)
         return cache[key]
 
-    def sea_factor4(self, radar: RadarInstance, lat_rad: np.ndarray, lon_rad: np.ndarray,
-                    ground_range_m: np.ndarray, alt_msl_m: np.ndarray, cell_m: float = 0.0) -> np.ndarray | float:
-        """F⁴ on SNR of the direct and sea-reflected rays, for targets at WGS84 points (radians);
-        see :meth:`sea_factor4_xy`."""
-        x, y = self.dem.latlon_to_xy(np.asarray(lat_rad), np.asarray(lon_rad))
-        return self.sea_factor4_xy(radar, x, y, ground_range_m, alt_msl_m, cell_m)
+    def sea_factor4(self, radar: RadarInstance, *, ground_range_m: np.ndarray, az_rad: np.ndarray,
+                    alt_msl_m: np.ndarray, cell_m: float = 0.0) -> np.ndarray | float:
+        """F⁴ on SNR of the direct and sea-reflected rays for targets at ``ground_range_m`` and
+        azimuth ``az_rad`` from the radar (the specular point is found on the geodesic from the
+        radar along that azimuth); see :meth:`sea_factor4_xy` for the physics."""
+        if not self.surface_is_water:
+            return 1.0
+        gr, h2, a_e = self._sea_inputs(radar, ground_range_m, alt_msl_m)
+        d1 = np.asarray(specular_point_m(max(radar.antenna_alt_msl_m, 0.0), h2, gr, a_e))
+        az = np.broadcast_to(np.asarray(az_rad, dtype=np.float64), gr.shape)
+        lat, lon = geodesic_forward(np.full(gr.shape, radar.lat_rad), np.full(gr.shape, radar.lon_rad), az, d1)
+        x, y = self.dem.latlon_to_xy(np.asarray(lat), np.asarray(lon))
+        return self._sea_reflection4(radar, self._sea_at_xy(np.asarray(x), np.asarray(y)), gr, h2, a_e, cell_m)
 
-    def sea_factor4_xy(self, radar: RadarInstance, x: np.ndarray, y: np.ndarray, ground_range_m: np.ndarray,
+    def sea_factor4_xy(self, radar: RadarInstance, *, x: np.ndarray, y: np.ndarray, ground_range_m: np.ndarray,
                        alt_msl_m: np.ndarray, cell_m: float = 0.0) -> np.ndarray | float:
         """F⁴ on SNR of the direct and sea-reflected rays for targets at ``x, y`` (the world DEM's CRS).
 
-        The one source of truth for coverage grids and point sensing: the specular point on the
-        effective (k·R) sphere for the antenna's and target's heights above sea level
-        (:func:`~iadsim.sensors.propagation.specular_point_m`), the surface tested AT that point
+        The one model for coverage grids, point sensing and fire control (:meth:`sea_factor4` is
+        the same with the target given by range and azimuth): the specular point on the effective
+        (k·R) sphere for the antenna's and target's heights above sea level
+        (:func:`~iadsim.sensors.propagation.specular_point_m`); the surface tested AT that point
         (sea where the scenario's surface is water and the DEM there is at sea level, or outside
-        the DEM), the divergence factor, Ament's roughness factor for the scenario's sea state,
+        the DEM); the divergence factor, Ament's roughness factor for the scenario's sea state,
         and the lobe average over ``cell_m`` (:func:`~iadsim.sensors.propagation.sea_reflection_factor4`).
-        1 where the specular point is on land, and everywhere when the surface is land.
+        1 where the specular point is on land, and everywhere when the surface is land. Here the
+        specular point is taken at d1/d along the straight DEM-grid line from radar to target.
         """
         if not self.surface_is_water:
             return 1.0
-        gr = np.maximum(np.asarray(ground_range_m, dtype=np.float64), 1.0)
-        h1 = max(radar.antenna_alt_msl_m, 0.0)
-        h2 = np.broadcast_to(np.maximum(np.asarray(alt_msl_m, dtype=np.float64), 0.0), gr.shape)
-        a_e = effective_earth_radius_m(self.k_factor)
-        sea = self._sea_at_specular_point(radar, np.asarray(x), np.asarray(y), gr, h2, a_e)
-        out = np.ones(gr.shape, dtype=np.float64)
-        if sea.any():
-            out[sea] = sea_reflection_factor4(h1, h2[sea], gr[sea], radar.wavelength_m, a_e,
-                                              self.sea_rms_height_m, cell_m)
-        return out
-
-    def _sea_at_specular_point(self, radar: RadarInstance, x: np.ndarray, y: np.ndarray, gr: np.ndarray,
-                               h2: np.ndarray, a_e: float) -> np.ndarray:
-        """Whether the specular point between the radar and each target lies on sea: the point at
-        d1/d along the straight DEM-grid line from radar to target (nearest cell)."""
+        gr, h2, a_e = self._sea_inputs(radar, ground_range_m, alt_msl_m)
         d1 = np.asarray(specular_point_m(max(radar.antenna_alt_msl_m, 0.0), h2, gr, a_e))
         rx, ry = self.dem.latlon_to_xy(np.array(radar.lat_rad), np.array(radar.lon_rad))
         t = d1 / gr
-        rows, cols = self.dem.rowcol(rx + t * (np.broadcast_to(x, gr.shape) - rx),
-                                     ry + t * (np.broadcast_to(y, gr.shape) - ry))
+        sea = self._sea_at_xy(rx + t * (np.broadcast_to(x, gr.shape) - rx), ry + t * (np.broadcast_to(y, gr.shape) - ry))
+        return self._sea_reflection4(radar, sea, gr, h2, a_e, cell_m)
+
+    def _sea_inputs(self, radar: RadarInstance, ground_range_m: np.ndarray,
+                    alt_msl_m: np.ndarray) -> tuple[np.ndarray, np.ndarray, float]:
+        gr = np.maximum(np.asarray(ground_range_m, dtype=np.float64), 1.0)
+        h2 = np.broadcast_to(np.maximum(np.asarray(alt_msl_m, dtype=np.float64), 0.0), gr.shape)
+        return gr, h2, effective_earth_radius_m(self.k_factor)
+
+    def _sea_reflection4(self, radar: RadarInstance, sea: np.ndarray, gr: np.ndarray, h2: np.ndarray, a_e: float,
+                         cell_m: float) -> np.ndarray:
+        out = np.ones(gr.shape, dtype=np.float64)
+        if sea.any():
+            out[sea] = sea_reflection_factor4(max(radar.antenna_alt_msl_m, 0.0), h2[sea], gr[sea], radar.wavelength_m,
+                                              a_e, self.sea_rms_height_m, cell_m)
+        return out
+
+    def _sea_at_xy(self, x: np.ndarray, y: np.ndarray) -> np.ndarray:
+        """Whether points (the world DEM's CRS) are on sea: DEM cell at sea level; outside the DEM,
+        the scenario's surface (water when this is called)."""
+        rows, cols = self.dem.rowcol(x, y)
         n_r, n_c = self.dem.shape
         inside = (rows >= 0) & (rows < n_r) & (cols >= 0) & (cols < n_c)
-        sea = np.ones(gr.shape, dtype=bool)  # outside the DEM: the scenario's surface (water here)
+        sea = np.ones(np.shape(rows), dtype=bool)
         sea[inside] = self.dem.height_m[rows[inside], cols[inside]] <= SEA_LEVEL_TOLERANCE_M
         return sea
 
@@ -278,7 +291,8 @@ class World:
                    & (slant <= radar.max_range_m))
         snr = np.zeros(gr.shape, dtype=np.float64)
         if visible.any():
-            f4 = self.sea_factor4_xy(radar, x[visible], y[visible], gr[visible], h_msl[visible], cell_m)
+            f4 = self.sea_factor4_xy(radar, x=x[visible], y=y[visible], ground_range_m=gr[visible],
+                                     alt_msl_m=h_msl[visible], cell_m=cell_m)
             snr[visible] = snr_from_constant(radar.radar_constant_m2, np.maximum(slant[visible], 1.0), 1.0,
                                              1.0) * f4
         return visible, snr
