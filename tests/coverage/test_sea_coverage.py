@@ -65,14 +65,16 @@ def test_open_sea_lo_reach_at_10_km_is_the_free_space_value(catalog):
 
 
 def test_open_sea_s_band_lobes_are_bounded_by_roughness(catalog):
-    """The S-band 91N6E (λ = 0.1 m): at sea state 3 (σ_h ≈ 0.22 m) and ψ ≈ 3°, Ament leaves
-    ρ_s ≈ 0.35, and the lobes (about 6 km apart, wider than a 2 km cell) lift the LO reach at
-    10 km by at most (1 + ρ_s)⁴ on SNR, i.e. ≤ 1.35× in range, well short of 2×; a rough sea
-    (state 5, σ_h ≈ 0.8 m) brings it within 10 % of free space."""
-    free = _median_reach_m(BALTIC.format(surface="land", extra="", radar="91N6E"), catalog)
-    sea = _median_reach_m(BALTIC.format(surface="water", extra="", radar="91N6E"), catalog)
-    assert free * 0.95 <= sea <= 1.35 * free, (sea, free)
-    rough = _median_reach_m(BALTIC.format(surface="water", extra="  sea_state: 5\n", radar="91N6E"), catalog)
+    """The S-band 91N6E (λ = 0.1 m) on a 25 m mast: near 290 km a 10 km target is seen at ψ ≈ 1°,
+    where a slight sea (state 3, σ_h ≈ 0.22 m) is still a good mirror (Ament ρ_s ≈ 0.9, D ≈ 1),
+    so the first lobe (≈ 30 km wide, far wider than a cell) lifts the LO reach toward, but not
+    to, twice free space: (1 + D ρ_s)⁴ on SNR (Blake 1986, ch. 6). A rough sea (state 5,
+    σ_h ≈ 0.8 m) removes it: within 10 % of free space. (max_range_km 400 so nothing caps it.)"""
+    text = BALTIC.replace("max_range_km: 200", "max_range_km: 400")
+    free = _median_reach_m(text.format(surface="land", extra="", radar="91N6E"), catalog)
+    sea = _median_reach_m(text.format(surface="water", extra="", radar="91N6E"), catalog)
+    assert 1.2 * free <= sea <= 1.9 * free, (sea, free)
+    rough = _median_reach_m(text.format(surface="water", extra="  sea_state: 5\n", radar="91N6E"), catalog)
     assert rough == pytest.approx(free, rel=0.10), (rough, free)
 
 

@@ -241,7 +241,8 @@ class World:
         d1 = np.asarray(specular_point_m(max(radar.antenna_alt_msl_m, 0.0), h2, gr, a_e))
         rx, ry = self.dem.latlon_to_xy(np.array(radar.lat_rad), np.array(radar.lon_rad))
         t = d1 / gr
-        sea = self._sea_at_xy(rx + t * (np.broadcast_to(x, gr.shape) - rx), ry + t * (np.broadcast_to(y, gr.shape) - ry))
+        sea = self._sea_at_xy(rx + t * (np.broadcast_to(x, gr.shape) - rx),
+                              ry + t * (np.broadcast_to(y, gr.shape) - ry))
         return self._sea_reflection4(radar, sea, gr, h2, a_e, cell_m)
 
     def _sea_inputs(self, radar: RadarInstance, ground_range_m: np.ndarray,
