@@ -258,8 +258,18 @@ def _write_errors() -> tuple[type[BaseException], ...]:
     return (OSError, RasterioError, CPLE_BaseError)
 
 
+def _newest_file(folder: Path) -> Path | None:
+    """The file written last in ``folder`` (the one a failed write without a file name was writing)."""
+    try:
+        files = [p for p in folder.rglob("*") if p.is_file()]
+        return max(files, key=lambda p: p.stat().st_mtime_ns) if files else None
+    except OSError:
+        return None
+
+
 def _as_output_error(exc: BaseException, staging: Path, target: Path) -> OutputError:
-    err = os_error(exc, action="write the run", file=target)
+    named = getattr(exc, "filename", None)
+    err = os_error(exc, action="write the run", file=None if named else (_newest_file(staging) or target))
     name = err.location.file or str(target)
     s, t = str(staging), str(target)
     err.location.file = t + name[len(s):] if name.startswith(s) else name

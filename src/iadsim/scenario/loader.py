@@ -28,7 +28,13 @@ class LoadedScenario:
         dem = self.scenario.environment.dem
         if dem is None:
             return None
-        p = Path(dem).expanduser()
+        try:
+            p = Path(dem).expanduser()
+        except RuntimeError:  # '~nosuchuser/...': report it where the scenario names it
+            line, col = self.located.where(("environment", "dem"))
+            raise ScenarioError(f"'{dem}': the user in '~user' is unknown; expected an existing user or a "
+                                "plain path", file=self.source, line=line, column=col,
+                                field="environment.dem") from None
         return p if p.is_absolute() else self.base_dir / p
 
 
