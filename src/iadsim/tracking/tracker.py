@@ -215,8 +215,9 @@ class Tracker:
                 return self._step(t_s, z, R, model)
         except (np.linalg.LinAlgError, FloatingPointError, OverflowError, ZeroDivisionError) as exc:
             self._restore(saved)
-            raise MeasurementError(f"the scan at t = {t_s} s was refused: numerical failure ({exc}); "
-                                   "the tracker is unchanged", field="z") from None
+            raise MeasurementError(f"the scan at t = {t_s} s was refused: the prediction or update failed "
+                                   f"numerically ({type(exc).__name__}); the tracker is unchanged; expected a "
+                                   "plausible time step, measurements and noise", field="z") from None
         except BaseException:
             self._restore(saved)
             raise
