@@ -162,7 +162,7 @@ def test_bad_output_paths_are_one_line(tmp_path, scen_a, monkeypatch, out, expec
 
 def test_a_file_where_the_output_folder_should_be(tmp_path, scen_a):
     (tmp_path / "f").write_text("x")
-    with pytest.raises(OutputError, match="not a folder"):
+    with pytest.raises(OutputError, match="not a directory"):
         run_coverage(scen_a, tmp_path / "f", figures=False)
 
 

@@ -68,7 +68,7 @@ def test_a_users_report_html_is_refused(tmp_path, scen_a, capsys):
     (lambda t: (t / "sdir").mkdir(), ["validate", "{t}/sdir"], "is a directory"),
     (lambda t: None, ["coverage", "{scen}", "-o", "{t}/" + "n" * 300], "at most 255"),
     (lambda t: None, ["coverage", "{scen}", "-o", "~nosuchuser-iadsim/o"], "'~user' is unknown"),
-    (lambda t: (t / "file").write_text("x"), ["coverage", "{scen}", "-o", "{t}/file"], "not a folder"),
+    (lambda t: (t / "file").write_text("x"), ["coverage", "{scen}", "-o", "{t}/file"], "not a directory"),
     (lambda t: (t / "x.yaml").write_text((t / "scen" / "A.yaml").read_text()
                                          + "environment: {dem: '~nosuchuser-iadsim/d.tif'}\n"),
      ["validate", "{t}/x.yaml"], "environment.dem: '~nosuchuser-iadsim/d.tif': the user in '~user' is unknown"),

@@ -161,7 +161,7 @@ def _refusal(target: Path, sha256: str) -> str | None:
 def _check_target(target: Path, loaded: LoadedScenario, overwrite: bool) -> None:
     sha256 = loaded.located.sha256
     if target.is_symlink() or (target.exists() and not target.is_dir()):
-        raise OutputError("output path exists and is not a folder; expected a folder (new or empty)",
+        raise OutputError("output path exists and is not a directory; expected a folder (new or empty)",
                           file=one_line(target))
     precious = [Path.cwd(), Path.home(), Path(os.path.abspath(str(loaded.source)))]
     if target.is_dir() and any(p == target or target in p.parents for p in precious):
