@@ -31,11 +31,11 @@ def prepare_output_dir(out_dir: str | Path) -> Path:
     """Create ``out_dir`` (and parents); a path that exists and is not a directory is an error."""
     out = Path(out_dir)
     if out.exists() and not out.is_dir():
-        raise IadsimError(f"{out}: output path exists and is not a directory")
+        raise OutputError("output path exists and is not a directory", file=one_line(out))
     try:
         out.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        raise IadsimError(f"{out}: cannot create the output directory ({exc.strerror})") from None
+        raise os_error(exc, action="create the output directory", file=out) from None
     return out
 
 
@@ -137,22 +137,21 @@ def _listing(folder: Path) -> set[str]:
 
 def _refusal(target: Path, sha256: str) -> str | None:
     """Why ``target`` may not be replaced without ``overwrite`` (None: it may)."""
-    present = _listing(target)
-    if not present and not any(target.iterdir()):
+    first = next(iter(sorted(p.name for p in target.iterdir())), None)
+    if first is None:
         return None
     try:
         manifest = json.loads((target / "manifest.json").read_text(encoding="utf-8"))
     except (OSError, ValueError):
         manifest = None
     if not isinstance(manifest, dict) or "iadsim_version" not in manifest or "scenario_sha256" not in manifest:
-        some = sorted(present)[:1] or sorted(p.name for p in target.iterdir())[:1]
-        return f"it holds files that are not an iadsim run (e.g. '{one_line(some[0], 80)}')"
+        return f"it holds files that are not an iadsim run (e.g. '{one_line(first, 80)}')"
     if manifest.get("scenario_sha256") != sha256:
         return (f"it holds an iadsim run of another scenario "
                 f"('{one_line(manifest.get('scenario', '?'), 80)}', sha256 {str(manifest['scenario_sha256'])[:12]}…)")
     known = manifest.get("run_files")
     allowed = set(known) if isinstance(known, list) else set(manifest.get("files") or []) | _LEGACY_FILES
-    extra = sorted(present - allowed - {"manifest.json"})
+    extra = sorted(_listing(target) - allowed - {"manifest.json"})
     if extra:
         return f"it holds '{one_line(extra[0], 80)}', which the earlier run of this scenario did not write"
     return None
