@@ -117,6 +117,26 @@ def test_gdal_write_error_is_one_line(tmp_path, scen_a, monkeypatch):
     assert not (tmp_path / "a").exists()
 
 
+def test_a_raster_gdal_left_truncated_without_raising_is_caught(tmp_path, scen_a, monkeypatch, h):
+    """GDAL does not raise when the disk fills while it flushes a GeoTIFF (seen on a 24 KiB tmpfs):
+    the run reads every raster back and refuses to look complete."""
+    real = cov_mod.write_geotiffs
+
+    def truncating(site_cov, out):
+        paths = real(site_cov, out)
+        data = paths[-1].read_bytes()
+        paths[-1].write_bytes(data[: len(data) // 3])
+        return paths
+
+    monkeypatch.setattr(cov_mod, "write_geotiffs", truncating)
+    out = tmp_path / "a"
+    with pytest.raises(OutputError) as ei:
+        run_coverage(scen_a, out, figures=False)
+    msg = _one_line(ei.value)
+    assert "incomplete" in msg and str(out.absolute() / "coverage") in msg and msg.split(":")[0].endswith(".tif")
+    assert not out.exists() and h.hidden_leftovers(tmp_path) == []
+
+
 def test_real_disk_full_on_a_small_tmpfs(small_tmpfs, scen_a, h):
     out = small_tmpfs / "run"
     from iadsim.api import run_all

@@ -269,11 +269,58 @@ def _newest_file(folder: Path) -> Path | None:
 def _as_output_error(exc: BaseException, staging: Path, target: Path) -> OutputError:
     named = getattr(exc, "filename", None)
     err = os_error(exc, action="write the run", file=None if named else (_newest_file(staging) or target))
+    return _relocated_error(err, staging, target)
+
+
+def _relocated_error(err: OutputError, staging: Path, target: Path) -> OutputError:
+    """``err`` naming the file where it will be (under ``target``), not in the staging folder."""
     name = err.location.file or str(target)
     s, t = str(staging), str(target)
     err.location.file = t + name[len(s):] if name.startswith(s) else name
     err.args = (str(err),)
     return err
+
+
+@contextmanager
+def _libtiff_quiet() -> Iterator[None]:
+    """Silence libtiff's own stderr handler while a job writes (a full disk makes it print raw
+    ``_tiffWriteProc: No space left on device.`` lines beside the one-line error, and GDAL does not
+    raise: :func:`_verify_rasters` finds the broken file instead). Restored afterwards."""
+    lib = None
+    try:
+        import ctypes
+
+        import rasterio
+
+        found = sorted(glob.glob(os.path.join(os.path.dirname(rasterio.__file__) + ".libs", "libtiff*.so*")))
+        if found:
+            lib = ctypes.CDLL(found[0])
+            lib.TIFFSetErrorHandler.restype = ctypes.c_void_p
+            lib.TIFFSetErrorHandler.argtypes = [ctypes.c_void_p]
+    except (ImportError, OSError, AttributeError):  # pragma: no cover - a system GDAL: leave it alone
+        lib = None
+    old = lib.TIFFSetErrorHandler(None) if lib is not None else None
+    try:
+        yield
+    finally:
+        if lib is not None:
+            lib.TIFFSetErrorHandler(old)
+
+
+def _verify_rasters(staging: Path) -> None:
+    """Read back every GeoTIFF of the run: GDAL can leave a truncated file without raising when the
+    disk fills while it flushes. A broken one raises :class:`OutputError` naming it."""
+    import rasterio
+
+    for path in sorted(staging.rglob("*.tif")):
+        try:
+            with rasterio.Env(CPL_LOG_ERRORS="OFF"), rasterio.open(path) as ds:
+                for band in range(1, ds.count + 1):
+                    ds.read(band)
+        except Exception as exc:  # noqa: BLE001 - any failure to read back means the write failed
+            first = (str(exc).splitlines() or [type(exc).__name__])[0]
+            raise OutputError(f"cannot write the run: GDAL left the raster incomplete ({one_line(first, 160)}); "
+                              "is the disk full?", file=str(path)) from None
 
 
 @contextmanager
@@ -297,9 +344,13 @@ def run_folder(out_dir: str | Path, loaded: LoadedScenario, *, job: str,
         raise _as_output_error(exc, staging, target) from None
     token = _ACTIVE.set(_ACTIVE.get() + (str(staging),))
     try:
-        yield staging
+        with _libtiff_quiet():
+            yield staging
+            _verify_rasters(staging)
         _complete(staging, job, loaded)
         _swap_in(staging, target)
+    except OutputError as exc:
+        raise _relocated_error(exc, staging, target) from None
     except errors as exc:
         raise _as_output_error(exc, staging, target) from None
     finally:
