@@ -72,6 +72,10 @@ def test_a_users_report_html_is_refused(tmp_path, scen_a, capsys):
     (lambda t: (t / "x.yaml").write_text((t / "scen" / "A.yaml").read_text()
                                          + "environment: {dem: '~nosuchuser-iadsim/d.tif'}\n"),
      ["validate", "{t}/x.yaml"], "environment.dem: '~nosuchuser-iadsim/d.tif': the user in '~user' is unknown"),
+    (lambda t: ((t / "demdir").mkdir(), (t / "x.yaml").write_text((t / "scen" / "A.yaml").read_text()
+                                                                  + "environment: {dem: demdir}\n")),
+     ["validate", "{t}/x.yaml"], "environment.dem: DEM path is a directory, expected a raster file"),
+    (lambda t: (t / "outdir").mkdir(), ["schema", "-o", "{t}/outdir"], "Is a directory"),
 ])
 def test_os_and_path_problems_are_one_line_exit_2(tmp_path, scen_a, capsys, monkeypatch, make, args, expect):
     monkeypatch.chdir(tmp_path)

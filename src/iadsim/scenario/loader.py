@@ -48,8 +48,9 @@ def _finish(located: LocatedYaml, base_dir: Path, catalog: Catalog | None) -> Lo
     dem = loaded.dem_path
     if dem is not None and not dem.is_file():
         line, col = located.where(("environment", "dem"))
+        what = "DEM path is a directory, expected a raster file" if dem.is_dir() else "DEM file not found"
         raise ScenarioError(
-            f"DEM file not found: {dem} (a GeoTIFF path, relative to the scenario file)",
+            f"{what}: {dem} (a GeoTIFF path, relative to the scenario file)",
             file=located.source, line=line, column=col, field="environment.dem",
         )
     return loaded
