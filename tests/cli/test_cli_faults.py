@@ -112,3 +112,22 @@ def test_disk_full_exit_2_on_a_small_tmpfs(small_tmpfs, scen_a, h):
 def test_read_only_folder_exit_2(read_only_dir, scen_a, capsys):
     assert main(["coverage", str(scen_a), "-o", str(read_only_dir / "o"), "--no-figures"]) == 2
     assert "read-only" in _err_line(capsys)
+
+
+def test_progress_messages_with_markup_render_literally_on_a_terminal(monkeypatch):
+    """On a terminal the spinner renders each job message as rich text: a site or file name with
+    ``[/]`` must show as written, not raise a MarkupError from the refresh thread."""
+    import io
+
+    from rich.console import Console
+
+    import iadsim.cli.main as cli
+
+    buf = io.StringIO()
+    monkeypatch.setattr(cli, "err_console", Console(file=buf, force_terminal=True, width=200,
+                                                        color_system=None, highlight=False))
+    for bar in (False, True):
+        with cli.progress_reporter(bar=bar) as report:
+            report("writing /tmp/x[/]y [bold]z", 0.5)
+            cli.err_console.print(cli.lit("done [/]"))
+    assert "writing /tmp/x[/]y [bold]z" in buf.getvalue() and "done [/]" in buf.getvalue()
