@@ -35,6 +35,7 @@ def test_job_renames_a_complete_staging_folder_into_place(tmp_path, scen_a, h):
     manifest = json.loads((out / "manifest.json").read_text())
     assert manifest["complete"] is True
     assert set(manifest["run_files"]) == h.files_under(out)
+    assert run.manifest["complete"] is True and run.manifest["run_files"] == manifest["run_files"]
     assert h.hidden_leftovers(out.parent) == []
 
 

@@ -244,6 +244,24 @@ def _relocate(obj: Any, staging: Path, target: Path) -> Any:
     return obj
 
 
+def _mark_complete(result: Any, manifest_path: Path) -> None:
+    """Give the job result's in-memory manifest(s) the ``complete`` and ``run_files`` keys of the
+    ``manifest.json`` written last."""
+    try:
+        final = json.loads(manifest_path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return
+    todo = [result]
+    while todo:
+        obj = todo.pop()
+        if not (dataclasses.is_dataclass(obj) and type(obj).__module__.startswith("iadsim.api")):
+            continue
+        m = getattr(obj, "manifest", None)
+        if isinstance(m, dict) and m.get("job", final.get("job")) == final.get("job"):
+            m.update(complete=final.get("complete"), run_files=final.get("run_files"))
+        todo += [getattr(obj, f.name) for f in dataclasses.fields(obj)]
+
+
 _WRITE_ERRORS: tuple[type[BaseException], ...] = (OSError,)
 
 
@@ -377,6 +395,7 @@ def staged(job: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
                 result = fn(loaded, stage, *args, **kw)
             if Path(stage) != Path(out_dir):
                 result = _relocate(result, Path(stage), _target_path(out_dir))
+                _mark_complete(result, _target_path(out_dir) / "manifest.json")
             return result
 
         sig = inspect.signature(fn)
