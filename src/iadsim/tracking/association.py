@@ -162,14 +162,24 @@ def _windows(key_z, key_hat, w, is_angle):
 def _best_component(z, zhat, w, ang):
     """The component expected to hold the fewest candidates (window widths over the plots' spread:
     ``Σ_i w_ic / spread_c``, O(N + M)), with its sort order and windows."""
-    spread = np.where(ang, 2.0 * np.pi, np.ptp(z, axis=0))
-    score = np.where(spread > 0, w.sum(axis=0) / np.maximum(spread, 1e-300), np.inf)
-    c = int(np.argmin(score)) if np.isfinite(score).any() else int(np.argmax(~ang)) if (~ang).any() else 0
+    c = int(np.argmax(~ang)) if (~ang).any() else 0  # small scans: the first linear component
+    if len(z) * len(zhat) > 100_000:
+        spread = np.where(ang, 2.0 * np.pi, np.ptp(z, axis=0))
+        score = np.where(spread > 0, w.sum(axis=0) / np.maximum(spread, 1e-300), np.inf)
+        c = int(np.argmin(score)) if np.isfinite(score).any() else c
     key_z = _wrap(z[:, c]) if ang[c] else z[:, c]
     order = np.argsort(key_z, kind="stable")
     key_hat = _wrap(zhat[:, c]) if ang[c] else zhat[:, c]
     ent, lo, hi = _windows(key_z[order], key_hat, w[:, c], bool(ang[c]))
     return order, ent, lo, hi
+
+
+def _too_many_pairs(max_pairs):
+    from iadsim.errors import MeasurementError
+
+    raise MeasurementError(
+        f"more than {max_pairs:,} track–plot pairs fall inside the gate in one scan; expected a sparse "
+        "scene (lower the gate probability, the clutter density or the plots per scan)", field="z")
 
 
 def gated_pairs(zhat, S0, z, R, angle_mask=None, gate=np.inf, max_pairs=None):
@@ -211,8 +221,13 @@ def gated_pairs(zhat, S0, z, R, angle_mask=None, gate=np.inf, max_pairs=None):
 
 
 def _gate_in_chunks(args, ent, lo, hi, w2, ang, shared, gate, max_pairs):
-    from iadsim.errors import MeasurementError
-
+    cap = int((hi - lo).sum())
+    if cap <= GATE_CHUNK_PAIRS:  # the common case: one kernel call
+        out = (np.empty(cap, np.int64), np.empty(cap, np.int64), np.empty(cap), np.empty(cap))
+        k = _gate_sparse_kernel(*args, ent, lo, hi, w2, ang, shared, gate, *out) if cap else 0
+        if k > max_pairs:
+            _too_many_pairs(max_pairs)
+        return tuple(o[:k] for o in out)
     counts = np.cumsum(hi - lo)
     step = max(int(GATE_CHUNK_PAIRS), 1)
     cuts = np.unique(np.searchsorted(counts, np.arange(step, counts[-1] if counts.size else 0, step), "right"))
@@ -227,9 +242,7 @@ def _gate_in_chunks(args, ent, lo, hi, w2, ang, shared, gate, max_pairs):
         k = _gate_sparse_kernel(*args, ent[a:b], lo[a:b], hi[a:b], w2, ang, shared, gate, *out)
         total += k
         if total > max_pairs:
-            raise MeasurementError(
-                f"more than {max_pairs:,} track–plot pairs fall inside the gate in one scan; expected a sparse "
-                "scene (lower the gate probability, the clutter density or the plots per scan)", field="z")
+            _too_many_pairs(max_pairs)
         parts.append(tuple(o[:k].copy() for o in out))
     if not parts:
         e = np.zeros(0, np.int64)
