@@ -17,7 +17,7 @@ import pytest
 
 import iadsim.api.coverage as cov_mod
 from iadsim.api import run_coverage, run_tracking
-from iadsim.api._common import run_folder
+from iadsim.api._staging import run_folder
 from iadsim.errors import IadsimError, OutputError
 
 

@@ -35,7 +35,7 @@ from typing import Any
 import numpy as np
 
 from iadsim.api._common import Progress, compiled, merge_json, prepare_output_dir
-from iadsim.api._common import staged
+from iadsim.api._staging import staged
 from iadsim.api.coverage import CoverageRun, run_coverage
 from iadsim.api.track import TrackingRun, run_tracking
 from iadsim.catalog import Catalog

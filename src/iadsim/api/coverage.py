@@ -14,7 +14,7 @@ import numpy as np
 
 import iadsim
 from iadsim.api._common import Progress, compiled, prepare_output_dir
-from iadsim.api._common import staged
+from iadsim.api._staging import staged
 from iadsim.catalog import Catalog
 from iadsim.coverage.compute import CoverageResult, compute_coverage
 from iadsim.coverage.products import (

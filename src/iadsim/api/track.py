@@ -24,7 +24,7 @@ import numpy as np
 
 import iadsim
 from iadsim.api._common import Progress, compiled, merge_json, prepare_output_dir
-from iadsim.api._common import staged
+from iadsim.api._staging import staged
 from iadsim.catalog import Catalog
 from iadsim.scenario import LoadedScenario
 from iadsim.sim.measure import Measurements, measure
