@@ -256,3 +256,149 @@ def test_plots_at_one_instant_do_not_confirm_a_track():
     out = tr.step(1.0, target(1), R)
     assert list(out.track_id) == [0]
     assert np.allclose(out.x[0, 2:], [100.0, -50.0], atol=1e-6)
+
+
+# ----------------------------------------------------------------------------- robustness (issue 10)
+def _state(tr):
+    """Every attribute of a tracker, copied (arrays, lists, dicts and scalars)."""
+    import copy
+
+    return {k: copy.deepcopy(v) for k, v in tr.__dict__.items() if k not in ("motion", "measurement_model")}
+
+
+def _assert_same(a, b):
+    assert a.keys() == b.keys()
+    for k in a:
+        va, vb = a[k], b[k]
+        if isinstance(va, np.ndarray):
+            assert va.shape == vb.shape and np.array_equal(va, vb, equal_nan=True), k
+        elif isinstance(va, list):
+            assert len(va) == len(vb), k
+            for x, y in zip(va, vb):
+                for p, q in zip(x, y):
+                    assert np.array_equal(np.asarray(p), np.asarray(q), equal_nan=True), k
+        elif isinstance(va, dict):
+            assert va.keys() == vb.keys(), k
+            for kk in va:
+                for p, q in zip(va[kk], vb[kk]):
+                    assert np.array_equal(p, q), k
+        else:
+            assert va == vb or (va != va and vb != vb), k
+
+
+def _running(association="gnn"):
+    tr = make(association=association, m_confirm=2, n_confirm=3)
+    for k in range(4):
+        tr.step(float(k), np.vstack([target(k), target(k) + [5000.0, 0.0]]), R)
+    assert len(tr.confirmed_tracks().track_id) == 2
+    return tr
+
+
+@pytest.mark.parametrize("association", ["gnn", "jpda"])
+@pytest.mark.parametrize("t_s, Rm, match", [
+    (1e300, R, "non-finite|numerically"),  # the time step overflows F, Q and P
+    (4.0, np.eye(2) * np.nan, "NaN"),
+    (4.0, np.eye(2) * 1e300, "exceeds"),
+    (4.0, np.eye(2) * 1e25, "exceeds"),
+    (2.0, R, "earlier"),
+])
+def test_a_refused_scan_leaves_the_tracker_exactly_as_it_was(association, t_s, Rm, match):
+    """Transactional ``step``: every array, id, counter and the history are unchanged after a refused
+    scan, and the next good scan gives exactly what a tracker that never saw the bad one gives."""
+    tr, twin = _running(association), _running(association)
+    before = _state(tr)
+    zz = np.vstack([target(4), target(4) + [5000.0, 0.0]])
+    with pytest.raises(MeasurementError, match=match):
+        tr.step(t_s, zz, Rm)
+    _assert_same(_state(tr), before)
+    good = np.vstack([target(5), target(5) + [5000.0, 0.0]])
+    a, b = tr.step(5.0, good, R), twin.step(5.0, good, R)
+    assert np.array_equal(a.track_id, b.track_id) and np.array_equal(a.x, b.x) and np.array_equal(a.P, b.P)
+    assert np.all(np.isfinite(tr.P)) and tr.next_id == twin.next_id
+
+
+def test_plots_per_scan_bound_is_a_clear_error():
+    tr = make(max_plots_per_scan=1000)
+    with pytest.raises(MeasurementError, match="at most 1,000 per scan"):
+        tr.step(0.0, np.zeros((1001, 2)), R)
+    assert len(tr.x) == 0 and tr.t_s is None
+    tr.step(0.0, np.zeros((1000, 2)), R)
+    assert len(tr.x) == 1000
+
+
+def _box_plots(rng, n, half_m):
+    return np.column_stack([rng.uniform(-half_m, half_m, n), rng.uniform(-half_m, half_m, n),
+                            rng.uniform(0, 2e4, n)])
+
+
+def test_1e5_plots_per_scan_in_bounded_memory():
+    """Two scans of 1e5 plots over 1,000 km × 1,000 km: 1e5 tentative tracks against 1e5 plots.
+    Gating is chunked and sparse, so the peak stays far below the tracks × window candidates
+    (~2.7e7 pairs, 0.9 GB preallocated by the old gating)."""
+    import tracemalloc
+
+    rng = np.random.default_rng(3)
+    tr = Tracker(ConstantVelocity(3, q=1.0), init_speed_sigma_mps=300.0)
+    truth = _box_plots(rng, 50, 4e5)
+    tr.step(0.0, np.vstack([truth, _box_plots(rng, 99_950, 5e5)]), np.eye(3) * 100.0)
+    tracemalloc.start()
+    try:
+        tr.step(1.0, np.vstack([truth + [200.0, 0.0, 0.0], _box_plots(rng, 99_950, 5e5)]), np.eye(3) * 100.0)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 400e6, peak
+    second = tr.single == False  # noqa: E712  (tentative tracks with their second plot)
+    assert second.sum() >= 50 and len(tr.x) > 1e5
+
+
+def test_a_too_dense_scan_is_refused_clearly_and_in_bounded_memory(monkeypatch):
+    """1e5 tentative tracks against 1e5 plots in a 200 km box: far more pairs inside the gate than
+    :data:`MAX_GATED_PAIRS` (lowered here so the test is quick): refused, the tracker unchanged."""
+    import tracemalloc
+
+    import iadsim.tracking.association as assoc
+
+    monkeypatch.setattr(assoc, "MAX_GATED_PAIRS", 500_000)
+    rng = np.random.default_rng(4)
+    tr = Tracker(ConstantVelocity(3, q=1.0), init_speed_sigma_mps=300.0)
+    z = _box_plots(rng, 100_000, 1e5)
+    tr.step(0.0, z, np.eye(3) * 100.0)
+    before = _state(tr)
+    tracemalloc.start()
+    try:
+        with pytest.raises(MeasurementError, match="track–plot pairs fall inside the gate"):
+            tr.step(10.0, z + 1.0, np.eye(3) * 100.0)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 400e6, peak
+    _assert_same(_state(tr), before)
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_chunked_wrapped_gating_and_clustered_gnn_equal_the_dense_answers(seed, monkeypatch):
+    """Small chunks, bearings across ±π and the per-cluster GNN give the dense gate set and the
+    dense GNN optimum (Bar-Shalom et al. 2001, §3.3 gate; the assignment's total cost is exact)."""
+    import iadsim.tracking.association as assoc
+
+    monkeypatch.setattr(assoc, "GATE_CHUNK_PAIRS", 7)
+    rng = np.random.default_rng(seed)
+    n, m = 40, 60
+    zhat = np.column_stack([rng.uniform(1e3, 3e3, n), rng.uniform(-np.pi, np.pi, n), rng.uniform(0, 0.2, n)])
+    zhat[:10, 1] = np.pi - rng.uniform(0, 0.05, 10)  # just below +π: gates cross to −π
+    z = np.vstack([zhat[:30] + rng.normal(0, 1, (30, 3)) * [20, 0.03, 0.01],
+                   np.column_stack([rng.uniform(1e3, 3e3, m - 30), rng.uniform(-np.pi, np.pi, m - 30),
+                                    rng.uniform(0, 0.2, m - 30)])])
+    z[:, 1] = np.pi - np.mod(np.pi - z[:, 1], 2 * np.pi)
+    S0 = np.tile(np.diag([400.0, 1e-3, 1e-4]), (n, 1, 1)) * rng.uniform(0.5, 3, (n, 1, 1))
+    Rd = np.stack([np.diag([r, 1e-4, 1e-5]) for r in rng.uniform(10, 400, m)])
+    gate, ang = 11.3, np.array([False, True, False])
+    dense = assoc.mahalanobis_d2(zhat, S0, z, Rd, ang)
+    i, j, d2, _ = assoc.gated_pairs(zhat, S0, z, Rd, ang, gate)
+    assert set(zip(i.tolist(), j.tolist())) == set(zip(*(a.tolist() for a in np.nonzero(dense < gate))))
+    assert np.allclose(d2, dense[i, j])
+    rs, cs = assoc.gnn_assign_sparse(i, j, d2, gate, max_dense=4)  # force the cluster / sparse path
+    rd, cd = assoc.gnn_assign(dense, gate)
+    assert len(set(rs.tolist())) == rs.size and len(set(cs.tolist())) == cs.size
+    assert np.isclose(dense[rs, cs].sum() + gate * (n - rs.size), dense[rd, cd].sum() + gate * (n - rd.size))

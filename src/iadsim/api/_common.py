@@ -1,5 +1,5 @@
 """What every job does first and last: load and compile the scenario, prepare the output
-directory, and merge its figures into the run's ``metrics.json``."""
+directory, and merge its figures into the run's ``metrics.json`` (run folders: :mod:`iadsim.api._staging`)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from iadsim.catalog import Catalog, load_catalog
-from iadsim.errors import IadsimError
+from iadsim.errors import OutputError, one_line, os_error
 from iadsim.scenario import LoadedScenario, load_scenario
 from iadsim.world import World, compile_world
 from iadsim.world.budget import JOBS, check_budget
@@ -22,11 +22,11 @@ def prepare_output_dir(out_dir: str | Path) -> Path:
     """Create ``out_dir`` (and parents); a path that exists and is not a directory is an error."""
     out = Path(out_dir)
     if out.exists() and not out.is_dir():
-        raise IadsimError(f"{out}: output path exists and is not a directory")
+        raise OutputError("output path exists and is not a directory", file=one_line(out))
     try:
         out.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        raise IadsimError(f"{out}: cannot create the output directory ({exc.strerror})") from None
+        raise os_error(exc, action="create the output directory", file=out) from None
     return out
 
 

@@ -39,6 +39,7 @@ from typing import Any
 import numpy as np
 
 from iadsim.api._common import Progress, compiled, merge_json, prepare_output_dir
+from iadsim.api._staging import staged
 from iadsim.api.coverage import CoverageRun, run_coverage
 from iadsim.api.track import TrackingRun, run_tracking
 from iadsim.catalog import Catalog
@@ -254,6 +255,7 @@ def _write_expended(result: BattleResult, path: Path) -> Path:
     return path
 
 
+@staged("battle")
 def run_battle(scenario: str | Path | LoadedScenario, out_dir: str | Path, *, catalog: Catalog | None = None,
                progress: Progress | None = None, world: World | None = None, figures: bool = True,
                report: bool = True, tracking: tuple[Measurements, TrackedRun] | None = None,
@@ -301,6 +303,7 @@ def run_battle(scenario: str | Path | LoadedScenario, out_dir: str | Path, *, ca
     return run
 
 
+@staged("run")
 def run_all(scenario: str | Path | LoadedScenario, out_dir: str | Path, *, catalog: Catalog | None = None,
             progress: Progress | None = None, figures: bool = True, force: bool = False) -> FullRun:
     """``iadsim run``: coverage, tracking and the battle into one directory, with one ``report.html``

@@ -14,6 +14,7 @@ import numpy as np
 
 import iadsim
 from iadsim.api._common import Progress, compiled, prepare_output_dir
+from iadsim.api._staging import staged
 from iadsim.catalog import Catalog
 from iadsim.coverage.compute import CoverageResult, compute_coverage
 from iadsim.coverage.products import (
@@ -52,6 +53,7 @@ def _sha256(path: Path) -> str:
     return hashlib.sha256(Path(path).read_bytes()).hexdigest()
 
 
+@staged("coverage")
 def run_coverage(scenario: str | Path | LoadedScenario, out_dir: str | Path, *,
                  catalog: Catalog | None = None, progress: Progress | None = None,
                  figures: bool = True, world: World | None = None, report: bool = True,

@@ -24,6 +24,7 @@ import numpy as np
 
 import iadsim
 from iadsim.api._common import Progress, compiled, merge_json, prepare_output_dir
+from iadsim.api._staging import staged
 from iadsim.catalog import Catalog
 from iadsim.scenario import LoadedScenario
 from iadsim.sim.measure import Measurements, measure
@@ -50,6 +51,7 @@ class TrackingRun:
     warnings: list[str] = field(default_factory=list)
 
 
+@staged("track")
 def run_tracking(scenario: str | Path | LoadedScenario, out_dir: str | Path, *, catalog: Catalog | None = None,
                  progress: Progress | None = None, figures: bool = True, gospa_c_m: float = GOSPA_C_M,
                  gospa_p: float = GOSPA_P, world: World | None = None, standalone: bool = True,

@@ -9,6 +9,7 @@ import typer
 from rich.table import Table
 
 from iadsim.cli.main import ForceOpt, ScenarioArg, app, console, preflight_load, progress_reporter
+from iadsim.cli.main import OverwriteOpt, lit
 
 
 @app.command("run")
@@ -17,6 +18,7 @@ def run(
     out: Annotated[Path, typer.Option("--out", "-o", help="Output directory (created if missing).")] = Path("runs/run"),
     no_figures: Annotated[bool, typer.Option("--no-figures", help="Skip PNG maps, diagrams and battle figures.")] = False,
     force: ForceOpt = False,
+    overwrite: OverwriteOpt = False,
 ) -> None:
     """Coverage, tracking (plots, tracker, GOSPA), then the time-stepped battle (perception, threat
     evaluation, weapon assignment, fly-out, seeded kill draws, leaks), with events.parquet, outcomes.csv,
@@ -29,7 +31,8 @@ def run(
 
     loaded = preflight_load(scenario, ("coverage", "tracking", "battle"), force)
     with progress_reporter() as report:
-        full = run_all(loaded, out, progress=report, figures=not no_figures, force=True)
+        full = run_all(loaded, out, progress=report, figures=not no_figures, force=True,
+            overwrite=overwrite)
     if full.tracking is not None:
         tm = full.tracking.metrics
         g = tm["gospa"]["mean_m"]
@@ -42,7 +45,7 @@ def run(
                    "—" if tm["rmse_m"] is None else f"{tm['rmse_m']:.0f}")
         console.print(tt)
     elif full.tracking_skipped:
-        console.print(f"[yellow]{full.tracking_skipped}[/yellow]", highlight=False)
+        console.print(f"[yellow]{lit(full.tracking_skipped)}[/yellow]", highlight=False)
     m = full.battle.metrics
     table = Table(title=f"Battle (one replication, seed {m['seed']}, tracking: {m['settings']['tracking']})")
     for col in ("threats", "killed", "leaked", "survived"):
@@ -54,8 +57,8 @@ def run(
                   *[str(v) for v in expended.values()])
     console.print(table)
     if m["leaked_at"]:
-        console.print("leaked at: " + ", ".join(f"{k} {v}" for k, v in m["leaked_at"].items()))
+        console.print("leaked at: " + ", ".join(f"{lit(k)} {v}" for k, v in m["leaked_at"].items()))
     for w in full.battle.warnings:
-        console.print(f"[yellow]warning:[/yellow] {w}", highlight=False)
-    console.print(f"[green]wrote[/green] {len(full.coverage.manifest.get('files', []))} files to {full.out_dir}; "
-                  f"battle loop {m['timings_s']['battle_loop']:.2f} s; report: {full.report}")
+        console.print(f"[yellow]warning:[/yellow] {lit(w)}", highlight=False)
+    console.print(f"[green]wrote[/green] {len(full.coverage.manifest.get('files', []))} files to {lit(full.out_dir)}; "
+                  f"battle loop {m['timings_s']['battle_loop']:.2f} s; report: {lit(full.report)}")

@@ -65,6 +65,15 @@ def preflight_load(scenario: Path, jobs: tuple[str, ...], force: bool):
     return loaded
 
 
+OverwriteOpt = Annotated[bool, typer.Option("--overwrite", help="Replace a non-empty output folder whole (also one "
+                                            "that is not an iadsim run of this scenario).")]
+
+
+def lit(value: object) -> str:
+    """A user string (scenario name, path, site name, warning) made safe for rich markup."""
+    return escape(str(value))
+
+
 @contextmanager
 def progress_reporter(bar: bool = False) -> Iterator[Callable[[str, float], None]]:
     """A rich spinner (and optional bar) on stderr, shown only on a terminal; yields the
@@ -78,9 +87,9 @@ def progress_reporter(bar: bool = False) -> Iterator[Callable[[str, float], None
 
         def report(message: str, fraction: float) -> None:
             if bar:
-                progress.update(task, description=message, completed=fraction)
+                progress.update(task, description=escape(message), completed=fraction)
             else:
-                progress.update(task, description=message)
+                progress.update(task, description=escape(message))
 
         yield report
 
@@ -128,7 +137,7 @@ def validate(scenario: ScenarioArg, force: ForceOpt = False) -> None:
     n_launchers = sum(lp.count for s in sc.sites for lp in s.launchers)
     n_threats = sum(t.count for t in sc.threats)
     console.print(
-        f"[green]ok[/green] {escape(str(scenario))}: {escape(repr(sc.name))} — {len(sc.sites)} site(s), {n_radars} radar(s), "
+        f"[green]ok[/green] {lit(scenario)}: {lit(repr(sc.name))} — {len(sc.sites)} site(s), {n_radars} radar(s), "
         f"{n_launchers} launcher(s), {n_threats} threat(s), {len(sc.defended_assets)} defended asset(s)"
     )
 
@@ -139,6 +148,7 @@ def coverage(
     out: Annotated[Path, typer.Option("--out", "-o", help="Output directory (created if missing).")] = Path("runs/coverage"),
     no_figures: Annotated[bool, typer.Option("--no-figures", help="Skip PNG maps and diagrams.")] = False,
     force: ForceOpt = False,
+    overwrite: OverwriteOpt = False,
 ) -> None:
     """Compute detection, track and engagement coverage and write maps, GeoTIFF, GeoJSON and a report.
 
@@ -148,7 +158,8 @@ def coverage(
 
     loaded = preflight_load(scenario, ("coverage",), force)
     with progress_reporter() as report:
-        run = run_coverage(loaded, out, progress=report, figures=not no_figures, force=True)
+        run = run_coverage(loaded, out, progress=report, figures=not no_figures, force=True,
+                           overwrite=overwrite)
     alts = run.result.sites[0].altitudes_m if run.result.sites else []
     ref = run.result.sites[0].altitude_ref.value.upper() if run.result.sites else ""
     table = Table(title="Range ring vs physics: median reach over sectors, km (nominal ring in brackets)")
@@ -161,10 +172,10 @@ def coverage(
         key = (r.site, r.product, r.radar, r.threat_class, r.nominal_km)
         grouped.setdefault(key, {})[r.altitude_m] = f"{float(np.median(r.reach_km)):.0f}"
     for (site, product, radar, cls, nominal_km), cells in grouped.items():
-        table.add_row(site, product, radar, f"{cls} [{nominal_km:.0f}]", *[cells.get(a, "") for a in alts])
+        table.add_row(lit(site), product, lit(radar), lit(f"{cls} [{nominal_km:.0f}]"), *[cells.get(a, "") for a in alts])
     console.print(table)
-    console.print(f"[green]wrote[/green] {len(run.files) + 2} files to {run.out_dir} in "
-                  f"{run.manifest['timings_s']['total']:.1f} s; report: {run.report}")
+    console.print(f"[green]wrote[/green] {len(run.files) + 2} files to {lit(run.out_dir)} in "
+                  f"{run.manifest['timings_s']['total']:.1f} s; report: {lit(run.report)}")
 
 
 @catalog_app.command("list")
@@ -235,7 +246,7 @@ def catalog_show(name: Annotated[str, typer.Argument(help="Entry name, e.g. 92N6
     cat = load_catalog()
     entry = cat.get(name)
     rows = entry_table(entry)
-    table = Table(title=f"{name} ({entry.kind}); sources with their reliability grade [A-F]")
+    table = Table(title=f"{lit(name)} ({entry.kind}); sources with their reliability grade [A-F]")
     keys = list(rows[0]) if rows else ["field"]
     for k in keys:
         table.add_column(k, overflow="fold")
@@ -272,7 +283,7 @@ def schema(
             out.write_text(text + "\n")
         except OSError as exc:
             raise IadsimError(f"{out}: cannot write ({exc.strerror})") from None
-        console.print(f"[green]wrote[/green] {out}")
+        console.print(f"[green]wrote[/green] {lit(out)}")
 
 
 # Commands defined in their own modules register themselves on `app` when imported here
@@ -291,14 +302,26 @@ def main(argv: list[str] | None = None) -> int:
     except IadsimError as exc:
         err_console.print(f"[bold red]error:[/bold red] {escape(str(exc))}", highlight=False, soft_wrap=True)
         return 2
-    except Exception as exc:
-        if os.environ.get("IADSIM_DEBUG"):
-            raise
-        err_console.print(f"[bold red]internal error:[/bold red] {type(exc).__name__}: {escape(str(exc))} "
-                          "(this is a bug in iadsim; rerun with IADSIM_DEBUG=1 for the traceback and report it)",
+    except (OSError, RuntimeError) as exc:  # the OS refusing a path, or '~nosuchuser' in one: a user error
+        if isinstance(exc, RuntimeError) and "home directory" not in str(exc):
+            return _internal(exc)
+        from iadsim.errors import os_error
+
+        err_console.print(f"[bold red]error:[/bold red] {escape(str(os_error(exc, action='use this path')))}",
                           highlight=False, soft_wrap=True)
-        return 3
+        return 2
+    except Exception as exc:
+        return _internal(exc)
     return 0
+
+
+def _internal(exc: Exception) -> int:
+    if os.environ.get("IADSIM_DEBUG"):
+        raise exc
+    err_console.print(f"[bold red]internal error:[/bold red] {type(exc).__name__}: {escape(str(exc))} "
+                      "(this is a bug in iadsim; rerun with IADSIM_DEBUG=1 for the traceback and report it)",
+                      highlight=False, soft_wrap=True)
+    return 3
 
 
 if __name__ == "__main__":  # pragma: no cover

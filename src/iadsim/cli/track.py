@@ -9,6 +9,7 @@ import typer
 from rich.table import Table
 
 from iadsim.cli.main import ForceOpt, ScenarioArg, app, console, err_console, preflight_load, progress_reporter
+from iadsim.cli.main import OverwriteOpt, lit
 
 
 def _num(v, nd: int = 1, scale: float = 1.0) -> str:
@@ -21,6 +22,7 @@ def track(
     out: Annotated[Path, typer.Option("--out", "-o", help="Output directory (created if missing).")] = Path("runs/track"),
     no_figures: Annotated[bool, typer.Option("--no-figures", help="Skip the PNG plots.")] = False,
     force: ForceOpt = False,
+    overwrite: OverwriteOpt = False,
 ) -> None:
     """Simulate every radar's plots (Pd, noise, clutter), track them with one fused tracker and score the
     tracks against truth (GOSPA, RMSE, continuity, confirmation time); write parquet tables, metrics,
@@ -33,9 +35,10 @@ def track(
 
     loaded = preflight_load(scenario, ("tracking",), force)
     with progress_reporter(bar=True) as report:
-        run = run_tracking(loaded, out, progress=report, figures=not no_figures, force=True)
+        run = run_tracking(loaded, out, progress=report, figures=not no_figures, force=True,
+            overwrite=overwrite)
     for w in run.warnings:
-        err_console.print(f"[bold yellow]warning:[/bold yellow] {w}", highlight=False, soft_wrap=True)
+        err_console.print(f"[bold yellow]warning:[/bold yellow] {lit(w)}", highlight=False, soft_wrap=True)
     m = run.metrics
     table = Table(title=f"Tracking: {m['tracker']['filter'].upper()} + {m['tracker']['association'].upper()}, "
                         f"{m['scans']} scans, {m['plots']} plots ({m['clutter_plots']} clutter)")
@@ -47,5 +50,5 @@ def track(
                   _num(m["rmse_m"], 0), str(m["continuity"]["id_switches"]),
                   _num(m["mean_detection_to_confirmation_s"], 1))
     console.print(table)
-    console.print(f"[green]wrote[/green] {len(run.files) + 1} files to {run.out_dir} in "
-                  f"{run.manifest['timings_s']['total']:.1f} s; report: {run.report}")
+    console.print(f"[green]wrote[/green] {len(run.files) + 1} files to {lit(run.out_dir)} in "
+                  f"{run.manifest['timings_s']['total']:.1f} s; report: {lit(run.report)}")

@@ -33,10 +33,11 @@ class LoadedScenario:
             return None
         try:
             p = Path(dem).expanduser()
-        except RuntimeError:  # ~nosuchuser/…
+        except RuntimeError:  # '~nosuchuser/...': report it where the scenario names it
             line, col = self.located.where(("environment", "dem"))
-            raise ScenarioError(f"cannot expand the home directory in {dem!r} (no such user)",
-                                file=self.source, line=line, column=col, field="environment.dem") from None
+            raise ScenarioError(f"'{dem}': the user in '~user' is unknown; expected an existing user or a "
+                                "plain path", file=self.source, line=line, column=col,
+                                field="environment.dem") from None
         return p if p.is_absolute() else self.base_dir / p
 
 
@@ -52,8 +53,9 @@ def _finish(located: LocatedYaml, base_dir: Path, catalog: Catalog | None) -> Lo
     dem = loaded.dem_path
     if dem is not None and not dem.is_file():
         line, col = located.where(("environment", "dem"))
+        what = "DEM path is a directory, expected a raster file" if dem.is_dir() else "DEM file not found"
         raise ScenarioError(
-            f"DEM file not found: {dem} (a GeoTIFF path, relative to the scenario file)",
+            f"{what}: {dem} (a GeoTIFF path, relative to the scenario file)",
             file=located.source, line=line, column=col, field="environment.dem",
         )
     return loaded

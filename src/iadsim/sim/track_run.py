@@ -193,7 +193,7 @@ class ScenarioTracker(Tracker):
         self._prov: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
 
     # ------------------------------------------------------------------ step
-    def step(self, t_s, z=None, R=None, model=None):
+    def _step(self, t_s, z=None, R=None, model=None):  # inside Tracker.step's transaction
         self._model = model or self.measurement_model
         self._omega = None
         self._loglik = np.zeros(len(self.x))
@@ -202,7 +202,7 @@ class ScenarioTracker(Tracker):
             self.xm, self.Pm, self.mu = xm, Pm, c
             self.x, self.P = imm_combine(xm, Pm, c)
             self.t_s = float(t_s)  # the base class then sees dt = 0 and does not predict again
-        return super().step(t_s, z, R, model)
+        return super()._step(t_s, z, R, model)
 
     # ------------------------------------------------------------------ UKF as SLR
     def _predict_meas(self, idx, model):

@@ -22,8 +22,8 @@ import itertools
 import numba
 import numpy as np
 from scipy.optimize import linear_sum_assignment
-from scipy.sparse import coo_matrix
-from scipy.sparse.csgraph import connected_components
+from scipy.sparse import coo_matrix, csr_matrix
+from scipy.sparse.csgraph import connected_components, min_weight_full_bipartite_matching
 from scipy.stats import chi2
 
 __all__ = [
@@ -34,6 +34,8 @@ __all__ = [
     "gnn_assign_sparse",
     "jpda_weights",
     "gaussian_likelihood",
+    "GATE_CHUNK_PAIRS",
+    "MAX_GATED_PAIRS",
 ]
 
 
@@ -95,15 +97,34 @@ def _d2_kernel(zhat, S0, z, R, angle, shared_r, gate, out, logdet):
             logdet[i, j] = ld
 
 
+#: Candidate pairs visited per kernel call: bounds the scratch memory of one call (~32 B per pair).
+GATE_CHUNK_PAIRS = 1 << 21
+#: Most track–plot pairs :func:`gated_pairs` returns (~32 B each, 160 MB); a scan with more pairs
+#: inside the gate is refused with :class:`~iadsim.errors.MeasurementError` (gates far too wide for
+#: the plot density: nothing useful can be associated there).
+MAX_GATED_PAIRS = 5_000_000
+
+
 @numba.njit(cache=True)
-def _gate_sparse_kernel(zhat, S0, zs, Rs, order, lo, hi, angle, shared_r, gate,
+def _gate_sparse_kernel(zhat, S0, zs, Rs, order, ent_i, lo, hi, w2, angle, shared_r, gate,
                         out_i, out_j, out_d2, out_ld):
     n, m = zhat.shape
     S = np.empty((m, m))
     v = np.empty(m)
     cnt = 0
-    for i in range(n):
-        for k in range(lo[i], hi[i]):
+    for e in range(ent_i.shape[0]):
+        i = ent_i[e]
+        for k in range(lo[e], hi[e]):
+            far = False  # d² ≥ ν_a² / S_aa for every component a: cheap rejection before the full d²
+            for a in range(m):
+                r = zs[k, a] - zhat[i, a]
+                if angle[a]:
+                    r = np.pi - np.mod(np.pi - r, 2.0 * np.pi)
+                if r * r > w2[i, a]:
+                    far = True
+                    break
+            if far:
+                continue
             d2, ld = _pair_d2(zhat, S0, i, zs, Rs, k, 0 if shared_r else k, angle, gate, S, v)
             if d2 < gate:
                 out_i[cnt] = i
@@ -114,13 +135,65 @@ def _gate_sparse_kernel(zhat, S0, zs, Rs, order, lo, hi, angle, shared_r, gate,
     return cnt
 
 
-def gated_pairs(zhat, S0, z, R, angle_mask=None, gate=np.inf):
+def _wrap(a):
+    return np.pi - np.mod(np.pi - a, 2.0 * np.pi)
+
+
+def _windows(key_z, key_hat, w, is_angle):
+    """(entry track, lo, hi) of the sorted ``key_z`` within ``key_hat ± w`` (angles: modulo 2π,
+    a window across ±π gives the track two entries)."""
+    n = key_hat.size
+    tracks = np.arange(n)
+    if not is_angle:
+        return (tracks, np.searchsorted(key_z, key_hat - w, "left"), np.searchsorted(key_z, key_hat + w, "right"))
+    w = w + 1e-9
+    full = w >= np.pi
+    a, b = key_hat - w, key_hat + w
+    lo = np.where(full, 0, np.searchsorted(key_z, np.maximum(a, -np.pi), "left"))
+    hi = np.where(full, key_z.size, np.searchsorted(key_z, np.minimum(b, np.pi), "right"))
+    under = ~full & (a < -np.pi)  # the part below −π continues below +π
+    over = ~full & (b > np.pi)  # the part above +π continues above −π
+    lo2 = np.concatenate([np.searchsorted(key_z, a[under] + 2 * np.pi, "left"), np.zeros(over.sum(), np.int64)])
+    hi2 = np.concatenate([np.full(under.sum(), key_z.size), np.searchsorted(key_z, b[over] - 2 * np.pi, "right")])
+    return (np.concatenate([tracks, tracks[under], tracks[over]]), np.concatenate([lo, lo2]),
+            np.concatenate([hi, hi2]))
+
+
+def _best_component(z, zhat, w, ang):
+    """The component expected to hold the fewest candidates (window widths over the plots' spread:
+    ``Σ_i w_ic / spread_c``, O(N + M)), with its sort order and windows."""
+    c = int(np.argmax(~ang)) if (~ang).any() else 0  # small scans: the first linear component
+    if len(z) * len(zhat) > 100_000:
+        spread = np.where(ang, 2.0 * np.pi, np.ptp(z, axis=0))
+        score = np.where(spread > 0, w.sum(axis=0) / np.maximum(spread, 1e-300), np.inf)
+        c = int(np.argmin(score)) if np.isfinite(score).any() else c
+    key_z = _wrap(z[:, c]) if ang[c] else z[:, c]
+    order = np.argsort(key_z, kind="stable")
+    key_hat = _wrap(zhat[:, c]) if ang[c] else zhat[:, c]
+    ent, lo, hi = _windows(key_z[order], key_hat, w[:, c], bool(ang[c]))
+    return order, ent, lo, hi
+
+
+def _too_many_pairs(max_pairs):
+    from iadsim.errors import MeasurementError
+
+    raise MeasurementError(
+        f"more than {max_pairs:,} track–plot pairs fall inside the gate in one scan; expected a sparse "
+        "scene (lower the gate probability, the clutter density or the plots per scan)", field="z")
+
+
+def gated_pairs(zhat, S0, z, R, angle_mask=None, gate=np.inf, max_pairs=None):
     """The pairs inside the gate, as sparse arrays ``(i, j, d2, logdet)``, ``d2 < gate``.
 
     Same quantities as :func:`mahalanobis_d2` but only for pairs inside the gate, found without
-    visiting all N×M pairs: detections are sorted on one non-angle component ``c`` and, since
-    ``d² ≥ ν_c² / S_cc`` for any positive definite S, track i only needs the detections with
-    ``|ν_c| ≤ sqrt(γ (S0_i,cc + max_j R_j,cc))`` (two ``searchsorted`` per track).
+    visiting all N×M pairs and in bounded memory: since ``d² ≥ ν_c² / S_cc`` for any positive
+    definite S and any component c, track i only needs the detections with
+    ``|ν_c| ≤ w_ic = sqrt(γ (S0_i,cc + max_j R_j,cc))``. Detections are sorted on the component
+    whose windows are narrowest for the plots' spread (angles modulo 2π), each track's window is found by
+    ``searchsorted``, every other component rejects a candidate the same way before the full d²,
+    and the candidates are visited in chunks of at most :data:`GATE_CHUNK_PAIRS`. More than
+    ``max_pairs`` (default :data:`MAX_GATED_PAIRS`) pairs inside the gate raise
+    :class:`~iadsim.errors.MeasurementError`.
     """
     zhat = np.ascontiguousarray(zhat, dtype=float)
     z = np.asarray(z, dtype=float)
@@ -133,26 +206,48 @@ def gated_pairs(zhat, S0, z, R, angle_mask=None, gate=np.inf):
     e = np.zeros(0, np.int64)
     if n == 0 or nz == 0:
         return e, e.copy(), np.zeros(0), np.zeros(0)
-    lin = np.flatnonzero(~ang)
-    if lin.size and np.isfinite(gate):
-        c = int(lin[0])
-        order = np.argsort(z[:, c], kind="stable")
-        zs = np.ascontiguousarray(z[order])
-        rcc = R[c, c] if shared else R[:, c, c].max()
-        w = np.sqrt(gate * (S0[:, c, c] + rcc))
-        lo = np.searchsorted(zs[:, c], zhat[:, c] - w, "left")
-        hi = np.searchsorted(zs[:, c], zhat[:, c] + w, "right")
+    rmax = np.diagonal(R) if shared else np.diagonal(R, axis1=1, axis2=2).max(axis=0)
+    w2 = gate * (np.diagonal(S0, axis1=1, axis2=2) + rmax[None, :]) if np.isfinite(gate) else np.full((n, m), np.inf)
+    if np.isfinite(gate):
+        order, ent, lo, hi = _best_component(z, zhat, np.sqrt(w2), ang)
     else:
-        order = np.arange(nz)
-        zs = np.ascontiguousarray(z)
-        lo, hi = np.zeros(n, np.int64), np.full(n, nz, np.int64)
+        order, ent, lo, hi = np.arange(nz), np.arange(n), np.zeros(n, np.int64), np.full(n, nz, np.int64)
+    zs = np.ascontiguousarray(z[order])
     Rs = np.ascontiguousarray(R[None] if shared else R[order])
+    args = (zhat, S0, zs, Rs, order.astype(np.int64))
+    return _gate_in_chunks(args, ent.astype(np.int64), lo.astype(np.int64), hi.astype(np.int64),
+                           np.ascontiguousarray(w2), ang, shared, float(gate),
+                           MAX_GATED_PAIRS if max_pairs is None else int(max_pairs))
+
+
+def _gate_in_chunks(args, ent, lo, hi, w2, ang, shared, gate, max_pairs):
     cap = int((hi - lo).sum())
-    oi, oj = np.empty(cap, np.int64), np.empty(cap, np.int64)
-    od, ol = np.empty(cap), np.empty(cap)
-    k = _gate_sparse_kernel(zhat, S0, zs, Rs, order.astype(np.int64), lo.astype(np.int64),
-                            hi.astype(np.int64), ang, shared, float(gate), oi, oj, od, ol)
-    return oi[:k], oj[:k], od[:k], ol[:k]
+    if cap <= GATE_CHUNK_PAIRS:  # the common case: one kernel call
+        out = (np.empty(cap, np.int64), np.empty(cap, np.int64), np.empty(cap), np.empty(cap))
+        k = _gate_sparse_kernel(*args, ent, lo, hi, w2, ang, shared, gate, *out) if cap else 0
+        if k > max_pairs:
+            _too_many_pairs(max_pairs)
+        return tuple(o[:k] for o in out)
+    counts = np.cumsum(hi - lo)
+    step = max(int(GATE_CHUNK_PAIRS), 1)
+    cuts = np.unique(np.searchsorted(counts, np.arange(step, counts[-1] if counts.size else 0, step), "right"))
+    bounds = np.concatenate([[0], cuts[(cuts > 0) & (cuts < ent.size)], [ent.size]])
+    parts: list[tuple[np.ndarray, ...]] = []
+    total = 0
+    for a, b in zip(bounds[:-1], bounds[1:]):
+        cap = int((hi[a:b] - lo[a:b]).sum())
+        if cap == 0:
+            continue
+        out = (np.empty(cap, np.int64), np.empty(cap, np.int64), np.empty(cap), np.empty(cap))
+        k = _gate_sparse_kernel(*args, ent[a:b], lo[a:b], hi[a:b], w2, ang, shared, gate, *out)
+        total += k
+        if total > max_pairs:
+            _too_many_pairs(max_pairs)
+        parts.append(tuple(o[:k].copy() for o in out))
+    if not parts:
+        e = np.zeros(0, np.int64)
+        return e, e.copy(), np.zeros(0), np.zeros(0)
+    return tuple(np.concatenate([p[q] for p in parts]) for q in range(4))
 
 
 def mahalanobis_d2(zhat, S0, z, R, angle_mask=None, gate=np.inf, return_logdet=False):
@@ -202,13 +297,15 @@ def gnn_assign(cost: np.ndarray, gate: float):
     return rows[r[keep]], cols[c[keep]]
 
 
-def gnn_assign_sparse(i, j, cost, gate: float):
+def gnn_assign_sparse(i, j, cost, gate: float, max_dense: int = 4_000_000):
     """:func:`gnn_assign` for gated pairs given sparsely (``cost < gate`` for every pair).
 
     Pairs that are alone in their row and column (isolated track–plot pairs, the common case)
     are taken directly; all other pairs go to one ``linear_sum_assignment`` on the dense block
     of their rows and columns, filled with the gate value — exact, because those rows and
-    columns have no gated pair outside the block.
+    columns have no gated pair outside the block. A block of more than ``max_dense`` cells is
+    split into its connected components first (:func:`_assign_by_cluster`), so memory stays
+    bounded by the gated pairs.
     """
     i = np.asarray(i, np.intp)
     j = np.asarray(j, np.intp)
@@ -220,11 +317,49 @@ def gnn_assign_sparse(i, j, cost, gate: float):
         return i, j
     rows, r_inv = np.unique(i[rest], return_inverse=True)
     cols, c_inv = np.unique(j[rest], return_inverse=True)
+    cost = np.asarray(cost, float)
+    if rows.size * cols.size > max_dense:  # too big for one dense block: solve each cluster on its own
+        rr, cc = _assign_by_cluster(r_inv, c_inv, cost[rest], float(gate), rows.size, cols.size, max_dense)
+        return np.concatenate([i[alone], rows[rr]]), np.concatenate([j[alone], cols[cc]])
     sub = np.full((rows.size, cols.size), float(gate))
-    sub[r_inv, c_inv] = np.asarray(cost, float)[rest]
+    sub[r_inv, c_inv] = cost[rest]
     r, c = linear_sum_assignment(sub)
     keep = sub[r, c] < gate
     return np.concatenate([i[alone], rows[r[keep]]]), np.concatenate([j[alone], cols[c[keep]]])
+
+
+def _assign_by_cluster(ri, ci, cost, gate, nr, nc, max_dense):
+    """GNN on the connected components of the gated pairs (exact: no pair joins two components).
+    A component small enough is one dense ``linear_sum_assignment``; a larger one is solved sparsely
+    as a full matching of its tracks, each with its own "miss" column at the gate's cost
+    (``min_weight_full_bipartite_matching``; every cost shifted by +1, which every full matching
+    pays once per track, so the optimum is unchanged and no cost is an implicit zero)."""
+    g = coo_matrix((np.ones(ri.size), (ri, nr + ci)), shape=(nr + nc, nr + nc))
+    lab = connected_components(g, directed=False)[1][:nr][ri]
+    order = np.argsort(lab, kind="stable")
+    starts = np.flatnonzero(np.r_[True, lab[order][1:] != lab[order][:-1]])
+    out_r, out_c = [], []
+    for s, e in zip(starts, np.r_[starts[1:], order.size]):
+        sel = order[s:e]
+        rows, r_inv = np.unique(ri[sel], return_inverse=True)
+        cols, c_inv = np.unique(ci[sel], return_inverse=True)
+        if rows.size * cols.size <= max_dense:
+            sub = np.full((rows.size, cols.size), gate)
+            sub[r_inv, c_inv] = cost[sel]
+            r, c = linear_sum_assignment(sub)
+            keep = sub[r, c] < gate
+            r, c = r[keep], c[keep]
+        else:
+            k = rows.size
+            w = csr_matrix((np.r_[cost[sel] + 1.0, np.full(k, gate + 1.0)],
+                            (np.r_[r_inv, np.arange(k)], np.r_[c_inv, cols.size + np.arange(k)])),
+                           shape=(k, cols.size + k))
+            mr, mc = min_weight_full_bipartite_matching(w)
+            real = mc < cols.size
+            r, c = mr[real], mc[real]
+        out_r.append(rows[r])
+        out_c.append(cols[c])
+    return np.concatenate(out_r).astype(np.intp), np.concatenate(out_c).astype(np.intp)
 
 
 def gaussian_likelihood(d2, logdet, meas_dim):

@@ -54,6 +54,9 @@ from iadsim.tracking.models import LinearPosition, RangeBearing2D, Spherical3D, 
 
 __all__ = ["Scan", "Tracker", "TrackSet", "scan_from_detections"]
 
+#: Most (track × plot) cells of the gated block JPDA weighs densely in one scan (8 B each).
+JPDA_MAX_CELLS = 20_000_000
+
 
 @dataclass(frozen=True)
 class Scan:
@@ -119,6 +122,10 @@ class Tracker:
         ``Mahalanobis`` measure); a miss costs the gate in the same unit.
     association : ``"gnn"`` or ``"jpda"`` (confirmed tracks; tentative tracks always use GNN).
     pd, clutter_density : JPDA parameters (λ in false plots per unit measurement volume).
+    max_plots_per_scan : a larger scan is refused (default 500,000); gating is sparse and chunked
+        (:func:`~iadsim.tracking.association.gated_pairs`), so memory grows with the gated pairs,
+        at most :data:`~iadsim.tracking.association.MAX_GATED_PAIRS` per scan, not tracks × plots.
+    max_noise_var : a noise covariance entry above it (m², rad²) is refused (default 1e20).
         The JPDA update is the PDA combined-innovation update per track (Bar-Shalom et al. 2001,
         §6.4); with per-detection noise it uses the β-weighted mean R of the gated plots in S
         (exact when the plots share one R).
@@ -142,6 +149,8 @@ class Tracker:
         pd: float = 0.9,
         clutter_density: float = 1e-9,
         record_cov: bool = False,
+        max_plots_per_scan: int = 500_000,
+        max_noise_var: float = 1e20,
     ):
         self.motion = motion_model
         d = motion_model.state_dim
@@ -166,6 +175,8 @@ class Tracker:
             init_sigma[n : 2 * n] = init_speed_sigma_mps
         self.init_var = np.asarray(init_sigma, float) ** 2
         self.record_cov = record_cov
+        self.max_plots_per_scan = int(max_plots_per_scan)
+        self.max_noise_var = float(max_noise_var)
         self.t_s: float | None = None
         self.next_id = 0
         self.x = np.zeros((0, d))
@@ -193,7 +204,68 @@ class Tracker:
         return TrackSet(self.track_id[c], self.x[c], self.P[c], c[c])
 
     def step(self, t_s: float, z=None, R=None, model=None) -> TrackSet:
-        """Process one scan at time ``t_s``: predict, associate, update, manage; return tracks."""
+        """Process one scan at time ``t_s``: predict, associate, update, manage; return tracks.
+
+        Transactional: a refused scan (a :class:`~iadsim.errors.MeasurementError`: time going
+        backwards, non-finite or huge noise, more than ``max_plots_per_scan`` plots, a time step
+        that overflows the state, too many gated pairs, a numerical failure) leaves the tracker
+        exactly as it was (states, covariances, ids, counters, history), so the next good scan works.
+        """
+        saved = self._snapshot()
+        try:
+            with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+                return self._step(t_s, z, R, model)
+        except (np.linalg.LinAlgError, FloatingPointError, OverflowError, ZeroDivisionError) as exc:
+            self._restore(saved)
+            raise MeasurementError(f"the scan at t = {t_s} s was refused: the prediction or update failed "
+                                   f"numerically ({type(exc).__name__}); the tracker is unchanged; expected a "
+                                   "plausible time step, measurements and noise", field="z") from None
+        except BaseException:
+            self._restore(saved)
+            raise
+
+    def _snapshot(self) -> dict:
+        """Every attribute's value (arrays and dicts copied; lists by length: they only grow)."""
+        snap = {}
+        for k, v in self.__dict__.items():
+            if isinstance(v, np.ndarray):
+                snap[k] = ("array", v.copy())
+            elif isinstance(v, list):
+                snap[k] = ("list", v, len(v))
+            elif isinstance(v, dict):
+                snap[k] = ("dict", v, dict(v))
+            else:
+                snap[k] = ("value", v)
+        return snap
+
+    def _restore(self, snap: dict) -> None:
+        for k in [k for k in self.__dict__ if k not in snap]:
+            del self.__dict__[k]
+        for k, (kind, *val) in snap.items():
+            if kind == "list":
+                lst, n = val
+                del lst[n:]
+                self.__dict__[k] = lst
+            elif kind == "dict":
+                d, items = val
+                d.clear()
+                d.update(items)
+                self.__dict__[k] = d
+            else:
+                self.__dict__[k] = val[0]
+
+    def _check_scan(self, z, R) -> None:
+        """Refuse scans that are too large or whose noise is too large to be a measurement."""
+        if len(z) > self.max_plots_per_scan:
+            raise MeasurementError(
+                f"the scan has {len(z):,} plots; the tracker accepts at most {self.max_plots_per_scan:,} per scan "
+                "(Tracker(max_plots_per_scan=...)); split the scan or raise the detection threshold", field="z")
+        if R.size and np.abs(R).max() > self.max_noise_var:
+            raise MeasurementError(
+                f"noise covariance entry {np.abs(R).max():.3g} exceeds {self.max_noise_var:.0e} "
+                "(Tracker(max_noise_var=...)); expected a measurement noise, not an unbounded one", field="R")
+
+    def _step(self, t_s: float, z=None, R=None, model=None) -> TrackSet:
         model = model or self.measurement_model
         m = model.meas_dim
         if not np.isfinite(t_s):
@@ -207,6 +279,7 @@ class Tracker:
         if z is None or np.size(z) == 0:
             z, R = np.zeros((0, m)), np.eye(m)
         z, R = check_measurements(z, R, m)
+        self._check_scan(z, R)
         dt = 0.0 if self.t_s is None else t_s - self.t_s
         self.t_s = float(t_s)
         if dt > 0 and len(self.x):
@@ -355,20 +428,25 @@ class Tracker:
     def _jpda(self, idx, z, R, model, gate, hit, used):
         zhat, S0, H = self._predict_meas(idx, model)
         pi, pj, d2, logdet = gated_pairs(zhat, S0, z, R, model.angle_mask, gate=gate)
-        inside = np.zeros((len(idx), len(z)), bool)
-        inside[pi, pj] = True
+        if pi.size == 0:
+            return
+        # only the tracks and plots with a gated pair enter (the others have β = [1, 0, …])
+        k, ri = np.unique(pi, return_inverse=True)
+        cols, ci = np.unique(pj, return_inverse=True)
+        if k.size * cols.size > JPDA_MAX_CELLS:
+            raise MeasurementError(
+                f"JPDA over {k.size:,} tracks × {cols.size:,} gated plots exceeds {JPDA_MAX_CELLS:,} pairs; "
+                "expected a sparser scan (use association: gnn, or lower the clutter density)", field="z")
+        inside = np.zeros((k.size, cols.size), bool)
+        inside[ri, ci] = True
         lik = np.zeros(inside.shape)
-        lik[pi, pj] = gaussian_likelihood(d2, logdet, z.shape[1])
+        lik[ri, ci] = gaussian_likelihood(d2, logdet, z.shape[1])
         beta, n_apx = jpda_weights(lik, inside, self.pd, self.clutter_density, self.gate_prob)
         self.n_jpda_approx += n_apx
-        has = inside.any(axis=1)
-        used |= inside.any(axis=0)
-        if not has.any():
-            return
-        k = np.flatnonzero(has)
-        b = beta[k, 1:]  # (K, M)
-        b0 = beta[k, 0]
-        nu_all = z[None, :, :] - zhat[k][:, None, :]  # (K, M, m)
+        used[cols] = True
+        b = beta[:, 1:]  # (K, C)
+        b0 = beta[:, 0]
+        nu_all = z[cols][None, :, :] - zhat[k][:, None, :]  # (K, C, m)
         am = model.angle_mask
         if np.any(am):
             nu_all[..., am] = wrap_angle(nu_all[..., am])
@@ -377,7 +455,7 @@ class Tracker:
             Rk = np.broadcast_to(R, (len(k),) + R.shape)
         else:
             wsum = np.maximum(b.sum(axis=1), 1e-300)
-            Rk = np.einsum("km,mij->kij", b, R) / wsum[:, None, None]
+            Rk = np.einsum("km,mij->kij", b, R[cols]) / wsum[:, None, None]
             Rk = np.where((b.sum(axis=1) > 0)[:, None, None], Rk, R.mean(axis=0))
         Hk = H if H.ndim == 2 else H[k]
         P = self.P[idx[k]]
