@@ -20,3 +20,41 @@ except PackageNotFoundError:  # pragma: no cover - running from a source tree
     __version__ = "0.0.0+unknown"
 
 __all__ = ["__version__"]
+
+# The curated public API, imported on first use so ``import iadsim`` stays fast (the CLI and the
+# numeric stack load only what a command needs). See ``iadsim.api.results`` and
+# ``iadsim.api.scenario_edit``.
+_LAZY = {
+    "load_scenario": ("iadsim.api.scenario_edit", "load_scenario"),
+    "EditableScenario": ("iadsim.api.scenario_edit", "EditableScenario"),
+    "coverage": ("iadsim.api.results", "coverage"),
+    "track": ("iadsim.api.results", "track"),
+    "battle": ("iadsim.api.results", "battle"),
+    "run": ("iadsim.api.results", "run"),
+    "Analysis": ("iadsim.api.results", "Analysis"),
+    "Tracking": ("iadsim.api.results", "Tracking"),
+    "Battle": ("iadsim.api.results", "Battle"),
+    "range_rings": ("iadsim.api.coverage_data", "range_rings"),
+    "coverage_polygons": ("iadsim.api.coverage_data", "coverage_polygons"),
+    "load_catalog": ("iadsim.catalog", "load_catalog"),
+    "IadsimError": ("iadsim.errors", "IadsimError"),
+    "errors": ("iadsim.errors", None),
+}
+__all__ = ["__version__", *_LAZY]
+
+
+def __getattr__(name: str):
+    """Import a public name of :data:`__all__` on first use."""
+    target = _LAZY.get(name)
+    if target is None:
+        raise AttributeError(f"module 'iadsim' has no attribute {name!r}")
+    import importlib
+
+    module = importlib.import_module(target[0])
+    value = module if target[1] is None else getattr(module, target[1])
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))

@@ -54,13 +54,15 @@ def _sha256(path: Path) -> str:
 
 def run_coverage(scenario: str | Path | LoadedScenario, out_dir: str | Path, *,
                  catalog: Catalog | None = None, progress: Progress | None = None,
-                 figures: bool = True, world: World | None = None, report: bool = True) -> CoverageRun:
+                 figures: bool = True, world: World | None = None, report: bool = True,
+                 precomputed: CoverageResult | None = None) -> CoverageRun:
     """Compile ``scenario``, compute its coverage products and write them with a report to ``out_dir``.
-    ``world`` reuses an already compiled world; ``report=False`` skips ``report.html``."""
+    ``world`` reuses an already compiled world; ``report=False`` skips ``report.html``;
+    ``precomputed`` writes an already computed coverage of it (``iadsim.run(...).to_folder``)."""
     t0 = time.perf_counter()
-    loaded, catalog, world = compiled(scenario, catalog, world, progress)
+    loaded, catalog, world = compiled(scenario, catalog, precomputed.world if precomputed else world, progress)
     out = prepare_output_dir(out_dir)
-    result = compute_coverage(world, progress)
+    result = precomputed if precomputed is not None else compute_coverage(world, progress)
     sector = world.scenario.coverage.sector_deg
     rows = range_ring_rows(result, sector)
     files: list[Path] = []
