@@ -18,8 +18,8 @@ Variables
 * ``radar_detection`` (radar, class, altitude, y, x), bool: Pd ≥ threshold per radar;
   ``radar_pd`` (float32) too when asked for (``per_radar=True``; it is large);
 * ``valid`` (site, y, x), bool: inside the site's computed radius;
-* ``ground_range_m``, ``azimuth_deg`` (site, y, x), float32: from the site, geodesic, clockwise
-  from true north;
+* ``ground_range_m``, ``azimuth_rad`` (site, y, x), float64: from the site, geodesic; azimuth
+  clockwise from true north (kept as computed, so tables derived from the Dataset match the CLI's);
 * ``terrain_m`` (y, x), float32: the DEM heights (MSL, m).
 
 CRS and transform are on the ``spatial_ref`` coordinate (rioxarray: ``ds.rio.crs``,
@@ -59,7 +59,7 @@ def _offsets(result: CoverageResult) -> tuple[list[tuple[int, int]], tuple[int, 
     offs = []
     for sc in result.sites:
         t = sc.dem.transform
-        c, r = inv * (t.c, t.f)
+        c, r = inv @ (t.c, t.f)
         offs.append((int(round(r)), int(round(c))))
     r0 = min(r for r, _ in offs)
     c0 = min(c for _, c in offs)
@@ -117,8 +117,8 @@ def coverage_dataset(result: CoverageResult, *, per_radar: bool = False) -> xarr
     pd = np.full((ns, nc, na, ny, nx), np.nan, dtype=np.float32)
     masks = {p: np.zeros((ns, nc, na, ny, nx), dtype=bool) for p in PRODUCTS}
     valid = np.zeros((ns, ny, nx), dtype=bool)
-    gr = np.full((ns, ny, nx), np.nan, dtype=np.float32)
-    az = np.full((ns, ny, nx), np.nan, dtype=np.float32)
+    gr = np.full((ns, ny, nx), np.nan, dtype=np.float64)
+    az = np.full((ns, ny, nx), np.nan, dtype=np.float64)
     radars = [rl for sc in result.sites for rl in sc.radars]
     rdet = np.zeros((len(radars), nc, na, ny, nx), dtype=bool)
     rpd = np.full((len(radars), nc, na, ny, nx), np.nan, dtype=np.float32) if per_radar else None
@@ -128,7 +128,7 @@ def coverage_dataset(result: CoverageResult, *, per_radar: bool = False) -> xarr
         v = sc.valid
         valid[(si,) + win] = v
         gr[(si,) + win] = np.where(v, sc.ground_range_m, np.nan)
-        az[(si,) + win] = np.where(v, np.degrees(np.mod(sc.az_rad, 2 * math.pi)), np.nan)
+        az[(si,) + win] = np.where(v, sc.az_rad, np.nan)
         pd[(si, slice(None), slice(None)) + win] = np.where(v, sc.pd_max, np.nan)
         for p, arr in sc.products().items():
             masks[p][(si, slice(None), slice(None)) + win] = arr & v
@@ -152,8 +152,8 @@ def coverage_dataset(result: CoverageResult, *, per_radar: bool = False) -> xarr
         "valid": (("site", "y", "x"), valid, {"long_name": "inside the site's computed radius"}),
         "ground_range_m": (("site", "y", "x"), gr, {"long_name": "geodesic ground range from the site",
                                                     "units": "m"}),
-        "azimuth_deg": (("site", "y", "x"), az, {"long_name": "azimuth from the site, clockwise from true north",
-                                                 "units": "degree"}),
+        "azimuth_rad": (("site", "y", "x"), az, {"long_name": "azimuth from the site, clockwise from true north",
+                                                 "units": "rad"}),
         "terrain_m": (("y", "x"), terrain, {"long_name": "terrain height above mean sea level", "units": "m"}),
     }
     if rpd is not None:
@@ -244,7 +244,7 @@ def _rows_from_dataset(ds: xarray.Dataset, sector_deg: float) -> list[dict[str, 
     for si, site in enumerate(str(s) for s in ds["site"].values):
         v = ds["valid"].values[si]
         gr = np.nan_to_num(ds["ground_range_m"].values[si].astype(np.float64), nan=np.inf)
-        az = np.radians(np.nan_to_num(ds["azimuth_deg"].values[si].astype(np.float64)))
+        az = np.nan_to_num(ds["azimuth_rad"].values[si].astype(np.float64))
         groups: list[tuple[str, str, np.ndarray, float]] = []
         for ri in np.flatnonzero(ds["radar_site"].values == site):
             groups.append(("detection", str(ds["radar_equipment"].values[ri]), ds["radar_detection"].values[ri],

@@ -446,7 +446,7 @@ def coverage(scenario: Any, *, per_radar: bool = False, catalog: Catalog | None 
     Returns
     -------
     xarray.Dataset with variables ``pd``, ``detection``, ``track``, ``engagement``,
-    ``radar_detection``, ``valid``, ``ground_range_m``, ``azimuth_deg``, ``terrain_m``.
+    ``radar_detection``, ``valid``, ``ground_range_m``, ``azimuth_rad``, ``terrain_m``.
     """
     world = _compile(scenario, catalog, progress)
     return coverage_dataset(_coverage_result(world, progress), per_radar=per_radar)
