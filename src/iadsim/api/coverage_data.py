@@ -249,7 +249,8 @@ def _rows_from_dataset(ds: xarray.Dataset, sector_deg: float) -> list[dict[str, 
         for ri in np.flatnonzero(ds["radar_site"].values == site):
             groups.append(("detection", str(ds["radar_equipment"].values[ri]), ds["radar_detection"].values[ri],
                            float(ds["radar_nominal_km"].values[ri]) * 1e3))
-        groups.append(("track", "site", ds["track"].values[si], float(ds["site_nominal_detection_km"].values[si]) * 1e3))
+        nominal_det_m = float(ds["site_nominal_detection_km"].values[si]) * 1e3
+        groups.append(("track", "site", ds["track"].values[si], nominal_det_m))
         eng_km = float(ds["site_nominal_engagement_km"].values[si])
         if math.isfinite(eng_km) and eng_km > 0:
             groups.append(("engagement", "site", ds["engagement"].values[si], eng_km * 1e3))
@@ -319,7 +320,8 @@ def range_rings(coverage: Any, *, summary: bool = False, sector_deg: float | Non
 
 
 # ----------------------------------------------------------------------------- polygons
-def coverage_polygons(coverage: Any, product: str = "detection", *, simplify_cells: float = 0.5) -> geopandas.GeoDataFrame:
+def coverage_polygons(coverage: Any, product: str = "detection", *,
+                      simplify_cells: float = 0.5) -> geopandas.GeoDataFrame:
     """Coverage areas as polygons in WGS84 (EPSG:4326): one row per site × class × altitude, with
     the covered area in km², as the CLI's ``coverage/<product>.geojson``.
 

@@ -97,9 +97,10 @@ def _routes(traj: Any) -> geopandas.GeoDataFrame:
     n = traj.n_threats
     ii, kk = np.nonzero(traj.active) if n else (np.zeros(0, int), np.zeros(0, int))
     lines = _lines(np.degrees(traj.lon_rad[ii, kk]), np.degrees(traj.lat_rad[ii, kk]), ii, kk)
-    rows = [{"threat_id": i, "threat": traj.name[i], "class": traj.threat_class[i], "group": int(traj.group[i]),
-             "start_s": float(traj.start_s[i]), "end_s": float(traj.end_s[i])} for i in range(n)]
-    return gpd.GeoDataFrame(rows, geometry=[lines.get(i) for i in range(n)], crs="EPSG:4326")
+    cols = ["threat_id", "threat", "class", "group", "start_s", "end_s"]
+    rows = [[i, traj.name[i], traj.threat_class[i], int(traj.group[i]), float(traj.start_s[i]), float(traj.end_s[i])]
+            for i in range(n)]
+    return gpd.GeoDataFrame(rows, columns=cols, geometry=[lines.get(i) for i in range(n)], crs="EPSG:4326")
 
 
 # ----------------------------------------------------------------------------- tracking
@@ -171,12 +172,10 @@ class Tracking:
         rows = []
         for tid, g in t.groupby("track_id", sort=True):
             truth = g["truth_id"][g["truth_id"] >= 0]
-            rows.append({"track_id": int(tid), "t_start_s": float(g["t_s"].min()), "t_end_s": float(g["t_s"].max()),
-                         "n_states": int(len(g)),
-                         "truth_id": int(truth.mode().iloc[0]) if len(truth) else -1})
-        return gpd.GeoDataFrame(rows, geometry=[lines.get(r["track_id"]) for r in rows], crs="EPSG:4326",
-                                columns=["track_id", "t_start_s", "t_end_s", "n_states", "truth_id"] if not rows
-                                else None)
+            rows.append([int(tid), float(g["t_s"].min()), float(g["t_s"].max()), int(len(g)),
+                         int(truth.mode().iloc[0]) if len(truth) else -1])
+        return gpd.GeoDataFrame(rows, columns=["track_id", "t_start_s", "t_end_s", "n_states", "truth_id"],
+                                geometry=[lines.get(r[0]) for r in rows], crs="EPSG:4326")
 
     @cached_property
     def routes(self) -> geopandas.GeoDataFrame:
@@ -373,7 +372,7 @@ class Battle:
 
     def _counts(self) -> str:
         c = Counter(np.asarray(self.result.status).astype(str).tolist())
-        return ", ".join(f"{v} {k}" for k, v in sorted(c.items(), key=lambda kv: -kv[1]))
+        return ", ".join(f"{v} {k}" for k, v in sorted(c.items(), key=lambda kv: -kv[1])) or "no outcomes"
 
     def __repr__(self) -> str:
         m = self.metrics

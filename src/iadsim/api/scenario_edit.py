@@ -376,7 +376,7 @@ class EditableScenario:
         self._edited.add(path)
         self._cache = None
 
-    def _resolve(self, path: str, *, for_write: bool) -> tuple[_Node, str | int]:
+    def _resolve(self, path: str) -> tuple[_Node, str | int]:
         parts = parse_path(path)
         node: Any = self.root
         for depth, part in enumerate(parts):
@@ -406,12 +406,12 @@ class EditableScenario:
 
     def get(self, path: str) -> Any:
         """The value at ``path`` (a view for mappings and lists); unknown paths are an error."""
-        node, key = self._resolve(path, for_write=False)
+        node, key = self._resolve(path)
         return node[key]
 
     def set(self, path: str, value: Any) -> EditableScenario:
         """Set the value at ``path`` in place (returns ``self``)."""
-        node, key = self._resolve(path, for_write=True)
+        node, key = self._resolve(path)
         node[key] = value
         return self
 
