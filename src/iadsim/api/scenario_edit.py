@@ -502,12 +502,19 @@ class EditableScenario:
         names = ", ".join(str(s.get("name")) for s in sites[:4] if isinstance(s, dict))
         names += ", …" if len(sites) > 4 else ""
         return (f"<EditableScenario {str(d.get('name', '?'))[:60]!r}: {len(sites)} site(s) [{names}], "
-                f"{n_radars} radar(s), {n_threats} threat(s); from {self.source}{' (edited)' if self.edited else ''}>")
+                f"{n_radars} radar(s), {n_threats} threat(s); from {_short_source(self.source)}"
+                f"{' (edited)' if self.edited else ''}>")
 
     def _repr_html_(self) -> str:
         import html
 
         return f"<pre>{html.escape(repr(self))}</pre>"
+
+
+def _short_source(source: str) -> str:
+    """``…/turkey-2019/scenario.yaml`` for a long path (reprs stay short and machine-neutral)."""
+    parts = Path(source).parts
+    return source if len(parts) <= 3 else "…/" + "/".join(parts[-2:])
 
 
 def parts_to_key(parts: list[Any]) -> PathKey:
