@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import math
 import os
+import re
 from pathlib import Path
 
 import numpy as np
@@ -218,6 +219,22 @@ def test_editing_by_path_and_by_attribute(small):
     again = iadsim.load_scenario(edited.to_dict())
     assert again.validate().scenario == loaded
     assert iadsim.load_scenario(small).get("sites[0].radars[1].equipment") == "91N6E"
+
+
+def test_overrides_read_values_as_yaml(small):
+    sc = iadsim.load_scenario(small)
+    edited = sc.with_overrides(["engagement.salvo_size=1", "sites[S].launchers[0].load={48N6E2: 2}",
+                                "coverage.altitudes_m=[30, 300]", "sites[S].radars[1].mast_m=12.5",
+                                "engagement.tracking=perfect"])
+    loaded = edited.validate().scenario
+    assert loaded.engagement.salvo_size == 1 and loaded.sites[0].launchers[0].load == {"48N6E2": 2}
+    assert loaded.coverage.altitudes_m == [30, 300] and loaded.sites[0].radars[1].mast_m == 12.5
+    assert loaded.engagement.tracking == "perfect"
+    for bad, word in (("engagement.salvo_size", "PATH=VALUE"), ("=3", "PATH=VALUE"),
+                      ("coverage.altitudes_m=[30,", "not valid YAML"), ("engagement..x=1", "cannot read the path")):
+        with pytest.raises(iadsim.errors.ScenarioError, match=re.escape(word)) as err:
+            sc.with_overrides([bad])
+        assert "\n" not in str(err.value)
 
 
 @pytest.mark.parametrize(("path", "words"), [

@@ -35,7 +35,7 @@ from iadsim.errors import ScenarioError
 from iadsim.io import LocatedYaml, format_path, read_yaml
 from iadsim.scenario import LoadedScenario, Scenario, load_scenario as _load_file, parse_scenario
 
-__all__ = ["EditableScenario", "load_scenario", "parse_path"]
+__all__ = ["EditableScenario", "load_scenario", "parse_override", "parse_path"]
 
 PathKey = tuple[Any, ...]
 _NAME = re.compile(r"[A-Za-z_]\w*")
@@ -74,6 +74,21 @@ def parse_path(path: str) -> list[str | int | tuple[str]]:
         raise ScenarioError(f"cannot read the path at {text[pos:]!r}; expected e.g. engagement.salvo_size, "
                             "threats[0].count or sites[Murted].radars[0].mast_m", field=path)
     return parts
+
+
+def parse_override(text: str) -> tuple[str, Any]:
+    """``"sites[Murted].radars[0].mast_m=40"`` -> ``("sites[Murted].radars[0].mast_m", 40)``: the
+    value is read as YAML; a malformed override is a one-line :class:`ScenarioError`."""
+    path, sep, raw = str(text).partition("=")
+    if not sep or not path.strip():
+        raise ScenarioError(f"override {text!r} is not PATH=VALUE (e.g. engagement.salvo_size=1)", field=str(text))
+    try:
+        value = yaml.safe_load(raw) if raw.strip() else None
+    except yaml.YAMLError as exc:
+        problem = getattr(exc, "problem", None) or "not valid YAML"
+        raise ScenarioError(f"the value {raw!r} is not valid YAML ({problem})", field=path.strip()) from None
+    parse_path(path.strip())
+    return path.strip(), value
 
 
 def _plain(value: Any) -> Any:
@@ -422,6 +437,11 @@ class EditableScenario:
         for path, value in {**(changes or {}), **fields}.items():
             out.set(path, value)
         return out
+
+    def with_overrides(self, overrides: list[str] | tuple[str, ...]) -> EditableScenario:
+        """A copy with ``PATH=VALUE`` overrides applied in order, VALUE read as YAML (``40``,
+        ``perfect``, ``{48N6E3: 4}``, ``[30, 100]``, ``null``): what ``--set`` and sweeps take."""
+        return self.with_(dict(parse_override(o) for o in overrides))
 
     def copy(self) -> EditableScenario:
         """An independent copy (edits to it do not touch this one)."""
