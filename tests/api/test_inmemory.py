@@ -302,3 +302,31 @@ def test_public_names_resolve_and_the_coverage_package_still_works():
     assert {"load_scenario", "coverage", "track", "battle", "run", "load_catalog", "errors",
             "__version__"} <= set(iadsim.__all__)
     assert os.fspath(Path(iadsim.__file__).parent).endswith("iadsim")
+
+
+def test_two_sites_share_one_grid_with_a_site_dimension(small):
+    """Sites 100 km apart: the Dataset spans the union of their windows on the one DEM grid, each
+    site's cells sit where its own window put them (the range-ring table from the Dataset equals the
+    one from the per-site arrays; each site's nearest cell is at its own position), and products of
+    one site do not leak into the other's slice."""
+    from pyproj import CRS, Transformer
+
+    data = iadsim.load_scenario(small).to_dict()
+    data["sites"].append(dict(data["sites"][0], name="T", lon_deg=33.7, launchers=[]))
+    data["coverage"]["max_range_km"] = 150
+    a = iadsim.run(data, jobs="coverage")
+    ds = a.coverage
+    assert list(ds["site"].values) == ["S", "T"] and ds.sizes["radar"] == 4
+    pd.testing.assert_frame_equal(iadsim.range_rings(ds), a.range_rings)
+    to_ll = Transformer.from_crs(CRS.from_wkt(ds.rio.crs.to_wkt()), "EPSG:4326", always_xy=True)
+    cell_m = abs(ds.rio.transform().a)
+    for site in ("S", "T"):
+        gr = ds["ground_range_m"].sel(site=site).values
+        iy, ix = np.unravel_index(int(np.nanargmin(gr)), gr.shape)
+        lon, lat = to_ll.transform(float(ds["x"][ix]), float(ds["y"][iy]))
+        assert abs(lon - float(ds["site_lon_deg"].sel(site=site))) * 85e3 < cell_m
+        assert abs(lat - float(ds["site_lat_deg"].sel(site=site))) * 111e3 < cell_m
+        assert gr[iy, ix] < cell_m and ds["valid"].sel(site=site).values[iy, ix]
+    assert int(ds["engagement"].sel(site="T").sum()) == 0 and int(ds["engagement"].sel(site="S").sum()) > 0
+    assert (ds["valid"].sel(site="S") & ~ds["valid"].sel(site="T")).any()
+    assert (ds["valid"].sel(site="T") & ~ds["valid"].sel(site="S")).any()

@@ -32,6 +32,7 @@ answers.
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -87,100 +88,112 @@ def _sources(result: CoverageResult) -> list[str]:
     return out
 
 
-def coverage_dataset(result: CoverageResult, *, per_radar: bool = False) -> xarray.Dataset:
-    """The coverage of every site as one :class:`xarray.Dataset` (module docstring).
+@dataclass
+class _Grid:
+    """The union of the site windows in the DEM grid: offsets of each window, shape, transform."""
 
-    Parameters
-    ----------
-    result : what :func:`iadsim.coverage.compute.compute_coverage` returned.
-    per_radar : also hold every radar's Pd (``radar_pd``, float32 per radar, class, altitude, cell).
+    offsets: list[tuple[int, int]]  # (row, col) of each site window inside the union
+    shape: tuple[int, int]
+    transform: Affine
+    rows: slice  # of the DEM
+    cols: slice
 
-    Returns
-    -------
-    xarray.Dataset with CRS and transform written by rioxarray.
-    """
-    import rioxarray  # noqa: F401  (registers the .rio accessor)
-    import xarray as xr
 
-    world = result.world
-    if not result.sites:
-        raise ValueError("the coverage result has no sites")
-    first = result.sites[0]
-    classes, alts = list(first.classes), list(first.altitudes_m)
+def _union_grid(result: CoverageResult) -> _Grid:
     offs, (r0, c0, r1, c1) = _offsets(result)
-    ny, nx = r1 - r0, c1 - c0
-    ns, nc, na = len(result.sites), len(classes), len(alts)
-    transform = world.dem.transform @ Affine.translation(c0, r0)
-    x = transform.c + transform.a * (np.arange(nx) + 0.5)
-    y = transform.f + transform.e * (np.arange(ny) + 0.5)
+    return _Grid(offsets=[(r - r0, c - c0) for r, c in offs], shape=(r1 - r0, c1 - c0),
+                 transform=result.world.dem.transform @ Affine.translation(c0, r0),
+                 rows=slice(r0, r1), cols=slice(c0, c1))
 
-    pd = np.full((ns, nc, na, ny, nx), np.nan, dtype=np.float32)
-    masks = {p: np.zeros((ns, nc, na, ny, nx), dtype=bool) for p in PRODUCTS}
-    valid = np.zeros((ns, ny, nx), dtype=bool)
-    gr = np.full((ns, ny, nx), np.nan, dtype=np.float64)
-    az = np.full((ns, ny, nx), np.nan, dtype=np.float64)
+
+def _arrays(result: CoverageResult, grid: _Grid, per_radar: bool) -> dict[str, np.ndarray]:
+    """Every site's (and radar's) layers placed on the union grid; NaN/False outside a window."""
+    first = result.sites[0]
+    ns, nc, na = len(result.sites), len(first.classes), len(first.altitudes_m)
+    ny, nx = grid.shape
     radars = [rl for sc in result.sites for rl in sc.radars]
-    rdet = np.zeros((len(radars), nc, na, ny, nx), dtype=bool)
-    rpd = np.full((len(radars), nc, na, ny, nx), np.nan, dtype=np.float32) if per_radar else None
-    ri = 0
-    for si, (sc, (r, c)) in enumerate(zip(result.sites, offs)):
-        win = (slice(r - r0, r - r0 + sc.valid.shape[0]), slice(c - c0, c - c0 + sc.valid.shape[1]))
-        v = sc.valid
-        valid[(si,) + win] = v
-        gr[(si,) + win] = np.where(v, sc.ground_range_m, np.nan)
-        az[(si,) + win] = np.where(v, sc.az_rad, np.nan)
-        pd[(si, slice(None), slice(None)) + win] = np.where(v, sc.pd_max, np.nan)
-        for p, arr in sc.products().items():
-            masks[p][(si, slice(None), slice(None)) + win] = arr & v
-        for rl in sc.radars:
-            rdet[(ri, slice(None), slice(None)) + win] = (rl.pd >= sc.pd_threshold) & v
-            if rpd is not None:
-                rpd[(ri, slice(None), slice(None)) + win] = np.where(v, rl.pd, np.nan)
-            ri += 1
-    terrain = np.asarray(world.dem.height_m[r0:r1, c0:c1], dtype=np.float32)
-
-    radar_names = _radar_labels(radars)
-    five = ("site", "class", "altitude", "y", "x")
-    per = ("radar", "class", "altitude", "y", "x")
-    data: dict[str, Any] = {
-        "pd": (five, pd, {"long_name": "probability of detection, best radar of the site", "units": "1"}),
-        "detection": (five, masks["detection"], {"long_name": "detection: Pd >= threshold, any radar of the site"}),
-        "track": (five, masks["track"], {"long_name": "track: P(M of N detections) >= threshold"}),
-        "engagement": (five, masks["engagement"], {
-            "long_name": "engagement: detection and fire-control radar detection and missile envelope"}),
-        "radar_detection": (per, rdet, {"long_name": "detection by one radar: Pd >= threshold"}),
-        "valid": (("site", "y", "x"), valid, {"long_name": "inside the site's computed radius"}),
-        "ground_range_m": (("site", "y", "x"), gr, {"long_name": "geodesic ground range from the site",
-                                                    "units": "m"}),
-        "azimuth_rad": (("site", "y", "x"), az, {"long_name": "azimuth from the site, clockwise from true north",
-                                                 "units": "rad"}),
-        "terrain_m": (("y", "x"), terrain, {"long_name": "terrain height above mean sea level", "units": "m"}),
+    out: dict[str, np.ndarray] = {
+        "pd": np.full((ns, nc, na, ny, nx), np.nan, dtype=np.float32),
+        **{p: np.zeros((ns, nc, na, ny, nx), dtype=bool) for p in PRODUCTS},
+        "valid": np.zeros((ns, ny, nx), dtype=bool),
+        "ground_range_m": np.full((ns, ny, nx), np.nan, dtype=np.float64),
+        "azimuth_rad": np.full((ns, ny, nx), np.nan, dtype=np.float64),
+        "radar_detection": np.zeros((len(radars), nc, na, ny, nx), dtype=bool),
     }
-    if rpd is not None:
-        data["radar_pd"] = (per, rpd, {"long_name": "probability of detection of one radar", "units": "1"})
+    if per_radar:
+        out["radar_pd"] = np.full((len(radars), nc, na, ny, nx), np.nan, dtype=np.float32)
+    ri = 0
+    for si, (sc, (r, c)) in enumerate(zip(result.sites, grid.offsets)):
+        win = (slice(r, r + sc.valid.shape[0]), slice(c, c + sc.valid.shape[1]))
+        cube = (slice(None), slice(None)) + win
+        v = sc.valid
+        out["valid"][(si,) + win] = v
+        out["ground_range_m"][(si,) + win] = np.where(v, sc.ground_range_m, np.nan)
+        out["azimuth_rad"][(si,) + win] = np.where(v, sc.az_rad, np.nan)
+        out["pd"][(si,) + cube] = np.where(v, sc.pd_max, np.nan)
+        for p, arr in sc.products().items():
+            out[p][(si,) + cube] = arr & v
+        for rl in sc.radars:
+            out["radar_detection"][(ri,) + cube] = (rl.pd >= sc.pd_threshold) & v
+            if per_radar:
+                out["radar_pd"][(ri,) + cube] = np.where(v, rl.pd, np.nan)
+            ri += 1
+    out["terrain_m"] = np.asarray(result.world.dem.height_m[grid.rows, grid.cols], dtype=np.float32)
+    return out
+
+
+_VARIABLES = {  # name: (dims, attributes)
+    "pd": (("site", "class", "altitude", "y", "x"),
+           {"long_name": "probability of detection, best radar of the site", "units": "1"}),
+    "detection": (("site", "class", "altitude", "y", "x"),
+                  {"long_name": "detection: Pd >= threshold, any radar of the site"}),
+    "track": (("site", "class", "altitude", "y", "x"), {"long_name": "track: P(M of N detections) >= threshold"}),
+    "engagement": (("site", "class", "altitude", "y", "x"),
+                   {"long_name": "engagement: detection and fire-control radar detection and missile envelope"}),
+    "radar_detection": (("radar", "class", "altitude", "y", "x"),
+                        {"long_name": "detection by one radar: Pd >= threshold"}),
+    "radar_pd": (("radar", "class", "altitude", "y", "x"),
+                 {"long_name": "probability of detection of one radar", "units": "1"}),
+    "valid": (("site", "y", "x"), {"long_name": "inside the site's computed radius"}),
+    "ground_range_m": (("site", "y", "x"), {"long_name": "geodesic ground range from the site", "units": "m"}),
+    "azimuth_rad": (("site", "y", "x"), {"long_name": "azimuth from the site, clockwise from true north",
+                                         "units": "rad"}),
+    "terrain_m": (("y", "x"), {"long_name": "terrain height above mean sea level", "units": "m"}),
+}
+
+
+def _coords(result: CoverageResult, grid: _Grid) -> dict[str, Any]:
+    first = result.sites[0]
+    radars = [rl.radar for sc in result.sites for rl in sc.radars]
+    t, (ny, nx) = grid.transform, grid.shape
     nominal_eng = [sc.nominal_engagement_m / 1e3 if sc.nominal_engagement_m else np.nan for sc in result.sites]
-    coords = {
+    return {
         "site": ("site", [sc.site.name for sc in result.sites]),
-        "class": ("class", classes),
-        "altitude": ("altitude", np.asarray(alts, dtype=np.float64),
+        "class": ("class", list(first.classes)),
+        "altitude": ("altitude", np.asarray(first.altitudes_m, dtype=np.float64),
                      {"units": "m", "long_name": f"target altitude above {first.altitude_ref.value.upper()}"}),
-        "y": ("y", y), "x": ("x", x),
-        "radar": ("radar", radar_names),
+        "y": ("y", t.f + t.e * (np.arange(ny) + 0.5)),
+        "x": ("x", t.c + t.a * (np.arange(nx) + 0.5)),
+        "radar": ("radar", _radar_labels(radars)),
         "site_lat_deg": ("site", [math.degrees(sc.site.lat_rad) for sc in result.sites], {"units": "degree_north"}),
         "site_lon_deg": ("site", [math.degrees(sc.site.lon_rad) for sc in result.sites], {"units": "degree_east"}),
         "site_nominal_detection_km": ("site", [sc.nominal_detection_m / 1e3 for sc in result.sites], {"units": "km"}),
         "site_nominal_engagement_km": ("site", nominal_eng, {"units": "km"}),
-        "radar_site": ("radar", [rl.radar.site for rl in radars]),
-        "radar_equipment": ("radar", [rl.radar.equipment for rl in radars]),
-        "radar_band": ("radar", [rl.radar.band for rl in radars]),
-        "radar_mast_m": ("radar", [float(rl.radar.mast_m) for rl in radars], {"units": "m"}),
-        "radar_nominal_km": ("radar", [rl.radar.reference_range_m / 1e3 for rl in radars], {"units": "km"}),
+        "radar_site": ("radar", [r.site for r in radars]),
+        "radar_equipment": ("radar", [r.equipment for r in radars]),
+        "radar_band": ("radar", [r.band for r in radars]),
+        "radar_mast_m": ("radar", [float(r.mast_m) for r in radars], {"units": "m"}),
+        "radar_nominal_km": ("radar", [r.reference_range_m / 1e3 for r in radars], {"units": "km"}),
     }
+
+
+def _attrs(result: CoverageResult) -> dict[str, Any]:
     import iadsim
 
+    world, first = result.world, result.sites[0]
     cs = world.scenario.coverage
     notes = list(world.notes) + [n for sc in result.sites for n in sc.notes]
-    attrs = {
+    return {
         "title": f"iadsim coverage: {world.scenario.name}",
         "Conventions": "CF-1.8",
         "iadsim_version": str(iadsim.__version__),
@@ -197,18 +210,40 @@ def coverage_dataset(result: CoverageResult, *, per_radar: bool = False) -> xarr
         "sources": "\n".join(_sources(result)),
         "notes": "\n".join(notes),
     }
-    ds = xr.Dataset(data, coords=coords, attrs=attrs)
-    ds["x"].attrs.update(_axis_attrs(world.dem.crs, "x"))
-    ds["y"].attrs.update(_axis_attrs(world.dem.crs, "y"))
-    ds = ds.rio.set_spatial_dims(x_dim="x", y_dim="y").rio.write_crs(world.dem.crs.to_wkt())
-    ds = ds.rio.write_transform(transform)
-    return ds.rio.write_coordinate_system()
+
+
+def coverage_dataset(result: CoverageResult, *, per_radar: bool = False) -> xarray.Dataset:
+    """The coverage of every site as one :class:`xarray.Dataset` (module docstring).
+
+    Parameters
+    ----------
+    result : what :func:`iadsim.coverage.compute.compute_coverage` returned.
+    per_radar : also hold every radar's Pd (``radar_pd``, float32 per radar, class, altitude, cell).
+
+    Returns
+    -------
+    xarray.Dataset with CRS and transform written by rioxarray.
+    """
+    import rioxarray  # noqa: F401  (registers the .rio accessor)
+    import xarray as xr
+
+    if not result.sites:
+        raise ValueError("the coverage result has no sites")
+    grid = _union_grid(result)
+    arrays = _arrays(result, grid, per_radar)
+    data = {name: (_VARIABLES[name][0], arr, _VARIABLES[name][1]) for name, arr in arrays.items()}
+    ds = xr.Dataset(data, coords=_coords(result, grid), attrs=_attrs(result))
+    crs = result.world.dem.crs
+    ds["x"].attrs.update(_axis_attrs(crs, "x"))
+    ds["y"].attrs.update(_axis_attrs(crs, "y"))
+    ds = ds.rio.set_spatial_dims(x_dim="x", y_dim="y").rio.write_crs(crs.to_wkt())
+    return ds.rio.write_transform(grid.transform).rio.write_coordinate_system()
 
 
 def _radar_labels(radars: list[Any]) -> list[str]:
     labels: list[str] = []
-    for rl in radars:
-        base = f"{rl.radar.site}/{rl.radar.equipment}"
+    for r in radars:
+        base = f"{r.site}/{r.equipment}"
         label, k = base, 2
         while label in labels:
             label, k = f"{base}#{k}", k + 1
