@@ -214,22 +214,22 @@ def _write_expended(result: BattleResult, path: Path) -> Path:
 
 
 def run_battle(scenario: str | Path | LoadedScenario, out_dir: str | Path, *, catalog: Catalog | None = None,
+               precomputed: BattleResult | None = None,  # written instead of simulating (iadsim.battle)
                progress: Progress | None = None, world: World | None = None, figures: bool = True,
-               report: bool = True, tracking: tuple[Measurements, TrackedRun] | None = None,
-               precomputed: BattleResult | None = None) -> BattleRun:
+               report: bool = True, tracking: tuple[Measurements, TrackedRun] | None = None) -> BattleRun:
     """Simulate the scenario's raid against its defence once (seed ``run.seed``) and write the battle
     products (module docstring) to ``out_dir``. ``world`` reuses an already compiled world;
-    ``tracking`` an already computed tracking run of it (``tracking: tracker``); ``precomputed``
-    an already simulated battle (``iadsim.battle(...).to_folder``), written instead of simulating."""
+    ``tracking`` an already computed tracking run of it (``tracking: tracker``)."""
+    world = precomputed.setup.world if precomputed is not None else world
     t0 = time.perf_counter()
-    _, catalog, world = compiled(scenario, catalog, precomputed.setup.world if precomputed else world, progress)
+    _, catalog, world = compiled(scenario, catalog, world, progress)
     check_tracking_mode(world)
     out = prepare_output_dir(out_dir)
     if progress:
         progress("battle: routes, radar views and terrain"
                  + (", plots and tracks" if world.scenario.engagement.tracking == "tracker" and tracking is None
                     else ""), 0.0)
-    setup = precomputed.setup if precomputed else prepare_battle(world, tracking=tracking)
+    setup = precomputed.setup if precomputed is not None else prepare_battle(world, tracking=tracking)
     if progress:
         progress(f"battle: {setup.n_threats} threats × {setup.n_steps} steps", 0.0)
     result = precomputed if precomputed is not None else simulate(setup)
@@ -264,16 +264,17 @@ def run_battle(scenario: str | Path | LoadedScenario, out_dir: str | Path, *, ca
 def run_all(scenario: str | Path | LoadedScenario, out_dir: str | Path, *, catalog: Catalog | None = None,
             progress: Progress | None = None, figures: bool = True, precomputed: Any = None) -> FullRun:
     """``iadsim run``: coverage, tracking and the battle into one directory, with one ``report.html``
-    (module docstring; :func:`write_run_report`). ``precomputed`` (an :class:`iadsim.api.results.Analysis`
-    of this scenario: ``world``, ``coverage_result``, ``tracking_parts``, ``battle_result``) writes
-    those results instead of computing them."""
-    loaded, catalog, world = compiled(scenario, catalog, precomputed.world if precomputed else None, progress)
+    (module docstring; :func:`write_run_report`)."""
+    loaded, catalog, world = compiled(scenario, catalog, None, progress)
     check_tracking_mode(world)  # fail on settings the battle cannot honour before the long coverage pass
     problem = tracking_input_error(world)
     out = prepare_output_dir(out_dir)
     (out / "metrics.json").unlink(missing_ok=True)  # this run's keys only
+    # precomputed (iadsim.run(...).to_folder): an iadsim.api.results.Analysis of this scenario whose
+    # coverage_result, tracking_parts and battle_result are written instead of computed
+    pre_cov = precomputed.coverage_result if precomputed is not None else None
     cov = run_coverage(loaded, out, catalog=catalog, progress=progress, figures=figures, world=world, report=False,
-                       precomputed=precomputed.coverage_result if precomputed else None)
+                       precomputed=pre_cov)
     tracking: TrackingRun | None = None
     skipped: str | None = None
     if problem is None:

@@ -53,14 +53,14 @@ def _sha256(path: Path) -> str:
 
 
 def run_coverage(scenario: str | Path | LoadedScenario, out_dir: str | Path, *,
+                 precomputed: CoverageResult | None = None,  # written instead of computing (iadsim.run)
                  catalog: Catalog | None = None, progress: Progress | None = None,
-                 figures: bool = True, world: World | None = None, report: bool = True,
-                 precomputed: CoverageResult | None = None) -> CoverageRun:
+                 figures: bool = True, world: World | None = None, report: bool = True) -> CoverageRun:
     """Compile ``scenario``, compute its coverage products and write them with a report to ``out_dir``.
-    ``world`` reuses an already compiled world; ``report=False`` skips ``report.html``;
-    ``precomputed`` writes an already computed coverage of it (``iadsim.run(...).to_folder``)."""
+    ``world`` reuses an already compiled world; ``report=False`` skips ``report.html``."""
+    world = precomputed.world if precomputed is not None else world
     t0 = time.perf_counter()
-    loaded, catalog, world = compiled(scenario, catalog, precomputed.world if precomputed else world, progress)
+    loaded, catalog, world = compiled(scenario, catalog, world, progress)
     out = prepare_output_dir(out_dir)
     result = precomputed if precomputed is not None else compute_coverage(world, progress)
     sector = world.scenario.coverage.sector_deg

@@ -51,17 +51,15 @@ class TrackingRun:
 
 
 def run_tracking(scenario: str | Path | LoadedScenario, out_dir: str | Path, *, catalog: Catalog | None = None,
+                 precomputed: tuple[World, Measurements, TrackedRun, TrackScore] | None = None,
                  progress: Progress | None = None, figures: bool = True, gospa_c_m: float = GOSPA_C_M,
-                 gospa_p: float = GOSPA_P, world: World | None = None, standalone: bool = True,
-                 precomputed: tuple[World, Measurements, TrackedRun, TrackScore] | None = None) -> TrackingRun:
+                 gospa_p: float = GOSPA_P, world: World | None = None, standalone: bool = True) -> TrackingRun:
     """Simulate every radar's plots, track them, score the tracks and write files and a report.
 
     ``world`` reuses an already compiled world. ``standalone=False`` (``iadsim run``) writes the
     metrics under the key ``"tracking"`` of an existing ``metrics.json`` and writes neither
-    ``manifest.json`` nor ``report.html`` (the caller writes the run's own). ``precomputed``
-    writes an already computed run (``iadsim.track(...).to_folder``) instead of computing one."""
-    if precomputed is not None:
-        world = precomputed[0]
+    ``manifest.json`` nor ``report.html`` (the caller writes the run's own)."""
+    world = precomputed[0] if precomputed is not None else world  # written instead of computed (iadsim.track)
     t0 = time.perf_counter()
     timings: dict[str, float] = {}
     loaded, catalog, world = compiled(scenario, catalog, world, progress)
