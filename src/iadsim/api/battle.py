@@ -257,12 +257,14 @@ def _write_expended(result: BattleResult, path: Path) -> Path:
 
 @staged("battle")
 def run_battle(scenario: str | Path | LoadedScenario, out_dir: str | Path, *, catalog: Catalog | None = None,
+               precomputed: BattleResult | None = None,  # written instead of simulating (iadsim.battle)
                progress: Progress | None = None, world: World | None = None, figures: bool = True,
                report: bool = True, tracking: tuple[Measurements, TrackedRun] | None = None,
                force: bool = False) -> BattleRun:
     """Simulate the scenario's raid against its defence once (seed ``run.seed``) and write the battle
     products (module docstring) to ``out_dir``. ``world`` reuses an already compiled world;
     ``tracking`` an already computed tracking run of it (``tracking: tracker``)."""
+    world = precomputed.setup.world if precomputed is not None else world
     t0 = time.perf_counter()
     _, catalog, world = compiled(scenario, catalog, world, progress, force=force, jobs=("battle",))
     check_tracking_mode(world)
@@ -271,10 +273,10 @@ def run_battle(scenario: str | Path | LoadedScenario, out_dir: str | Path, *, ca
         progress("battle: routes, radar views and terrain"
                  + (", plots and tracks" if world.scenario.engagement.tracking == "tracker" and tracking is None
                     else ""), 0.0)
-    setup = prepare_battle(world, tracking=tracking)
+    setup = precomputed.setup if precomputed is not None else prepare_battle(world, tracking=tracking)
     if progress:
         progress(f"battle: {setup.n_threats} threats × {setup.n_steps} steps", 0.0)
-    result = simulate(setup)
+    result = precomputed if precomputed is not None else simulate(setup)
     if progress:
         progress("battle: writing events, outcomes and figures", 0.0)
     files: list[Path] = []
@@ -305,7 +307,8 @@ def run_battle(scenario: str | Path | LoadedScenario, out_dir: str | Path, *, ca
 
 @staged("run")
 def run_all(scenario: str | Path | LoadedScenario, out_dir: str | Path, *, catalog: Catalog | None = None,
-            progress: Progress | None = None, figures: bool = True, force: bool = False) -> FullRun:
+            progress: Progress | None = None, figures: bool = True, force: bool = False,
+            precomputed: Any = None) -> FullRun:
     """``iadsim run``: coverage, tracking and the battle into one directory, with one ``report.html``
     (module docstring; :func:`write_run_report`)."""
     loaded, catalog, world = compiled(scenario, catalog, None, progress, force=force)
@@ -313,18 +316,22 @@ def run_all(scenario: str | Path | LoadedScenario, out_dir: str | Path, *, catal
     problem = tracking_input_error(world)
     out = prepare_output_dir(out_dir)
     (out / "metrics.json").unlink(missing_ok=True)  # this run's keys only
-    cov = run_coverage(loaded, out, catalog=catalog, progress=progress, figures=figures, world=world, report=False)
+    # precomputed (iadsim.run(...).to_folder): an iadsim.api.results.Analysis of this scenario whose
+    # coverage_result, tracking_parts and battle_result are written instead of computed
+    pre_cov = precomputed.coverage_result if precomputed is not None else None
+    cov = run_coverage(loaded, out, catalog=catalog, progress=progress, figures=figures, world=world, report=False,
+                       precomputed=pre_cov)
     tracking: TrackingRun | None = None
     skipped: str | None = None
     if problem is None:
         tracking = run_tracking(loaded, out, catalog=catalog, progress=progress, figures=figures, world=world,
-                                standalone=False)
+                                standalone=False, precomputed=precomputed.tracking_parts if precomputed else None)
     else:
         skipped = f"tracking skipped: {problem}"
     reuse = (tracking.measurements, tracking.tracked) if tracking is not None and \
         world.scenario.engagement.tracking == "tracker" else None
     battle = run_battle(loaded, out, catalog=catalog, progress=progress, world=world, figures=figures, report=False,
-                        tracking=reuse)
+                        tracking=reuse, precomputed=precomputed.battle_result if precomputed else None)
     manifest = dict(cov.manifest)
     manifest["job"] = "run"
     files = cov.files + (tracking.files if tracking else []) + battle.files

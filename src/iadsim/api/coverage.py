@@ -55,15 +55,17 @@ def _sha256(path: Path) -> str:
 
 @staged("coverage")
 def run_coverage(scenario: str | Path | LoadedScenario, out_dir: str | Path, *,
+                 precomputed: CoverageResult | None = None,  # written instead of computing (iadsim.run)
                  catalog: Catalog | None = None, progress: Progress | None = None,
                  figures: bool = True, world: World | None = None, report: bool = True,
                  force: bool = False) -> CoverageRun:
     """Compile ``scenario``, compute its coverage products and write them with a report to ``out_dir``.
     ``world`` reuses an already compiled world; ``report=False`` skips ``report.html``."""
+    world = precomputed.world if precomputed is not None else world
     t0 = time.perf_counter()
     loaded, catalog, world = compiled(scenario, catalog, world, progress, force=force, jobs=("coverage",))
     out = prepare_output_dir(out_dir)
-    result = compute_coverage(world, progress)
+    result = precomputed if precomputed is not None else compute_coverage(world, progress)
     sector = world.scenario.coverage.sector_deg
     rows = range_ring_rows(result, sector)
     files: list[Path] = []

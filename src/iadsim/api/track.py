@@ -53,6 +53,7 @@ class TrackingRun:
 
 @staged("track")
 def run_tracking(scenario: str | Path | LoadedScenario, out_dir: str | Path, *, catalog: Catalog | None = None,
+                 precomputed: tuple[World, Measurements, TrackedRun, TrackScore] | None = None,
                  progress: Progress | None = None, figures: bool = True, gospa_c_m: float = GOSPA_C_M,
                  gospa_p: float = GOSPA_P, world: World | None = None, standalone: bool = True,
                  force: bool = False) -> TrackingRun:
@@ -61,6 +62,7 @@ def run_tracking(scenario: str | Path | LoadedScenario, out_dir: str | Path, *, 
     ``world`` reuses an already compiled world. ``standalone=False`` (``iadsim run``) writes the
     metrics under the key ``"tracking"`` of an existing ``metrics.json`` and writes neither
     ``manifest.json`` nor ``report.html`` (the caller writes the run's own)."""
+    world = precomputed[0] if precomputed is not None else world  # written instead of computed (iadsim.track)
     t0 = time.perf_counter()
     timings: dict[str, float] = {}
     loaded, catalog, world = compiled(scenario, catalog, world, progress, force=force, jobs=("tracking",))
@@ -70,14 +72,15 @@ def run_tracking(scenario: str | Path | LoadedScenario, out_dir: str | Path, *, 
     if not world.scenario.threats:
         notes.append("the scenario has no threats: nothing to track; the outputs hold clutter and its tracks only")
     t = time.perf_counter()
-    meas = measure(world, progress=progress)
+    meas = precomputed[1] if precomputed else measure(world, progress=progress)
     timings["measure"] = time.perf_counter() - t
-    tracked = run_tracker(world, meas, progress=progress)
+    tracked = precomputed[2] if precomputed else run_tracker(world, meas, progress=progress)
     timings["track"] = tracked.seconds
     if progress:
         progress("scoring tracks against truth", 0.0)
     t = time.perf_counter()
-    score = score_tracks(world, meas, tracked, gospa_c_m=gospa_c_m, gospa_p=gospa_p)
+    score = precomputed[3] if precomputed else score_tracks(world, meas, tracked, gospa_c_m=gospa_c_m,
+                                                             gospa_p=gospa_p)
     timings["score"] = time.perf_counter() - t
     n_undetectable = int((~score.detectable.any(axis=1)).sum()) if score.truth.n_threats else 0
     if n_undetectable:
@@ -128,8 +131,20 @@ def _geodetic_deg(world: World, enu: np.ndarray) -> tuple[np.ndarray, np.ndarray
 
 
 def _write_tables(world: World, meas: Measurements, tr: TrackedRun, sc: TrackScore, out: Path) -> list[Path]:
-    import pyarrow as pa
     import pyarrow.parquet as pq
+
+    paths = []
+    for name, table in tracking_tables(world, meas, tr, sc).items():
+        p = out / f"{name}.parquet"
+        pq.write_table(table, p)
+        paths.append(p)
+    return paths
+
+
+def tracking_tables(world: World, meas: Measurements, tr: TrackedRun, sc: TrackScore) -> dict[str, Any]:
+    """The tables ``run_tracking`` writes (``detections``, ``tracks``, ``truth``, ``gospa``), as
+    ``pyarrow.Table`` objects (module docstring)."""
+    import pyarrow as pa
 
     det = meas.detections
     equip = np.array([r.equipment for r in world.radars] or [""], dtype=object)
@@ -173,12 +188,7 @@ def _write_tables(world: World, meas: Measurements, tr: TrackedRun, sc: TrackSco
         for key, v in g.items():
             cols[f"{prefix}{key}"] = v
     gt = pa.table(cols)
-    paths = []
-    for name, table in (("detections", dt), ("tracks", tt), ("truth", th), ("gospa", gt)):
-        p = out / f"{name}.parquet"
-        pq.write_table(table, p)
-        paths.append(p)
-    return paths
+    return {"detections": dt, "tracks": tt, "truth": th, "gospa": gt}
 
 
 # ----------------------------------------------------------------------------- metrics / manifest
