@@ -521,7 +521,8 @@ OUTCOMES = ("killed", "leaked", "route ended", "inbound at end", "never within r
 
 
 def end_of_run(s: BattleSetup, st: BattleState, log: EventLog) -> None:
-    """Shots still in flight when the run ends: ``in_flight`` (every launch has one outcome)."""
+    """Shots still in flight when the run ends: ``in_flight`` (every launch has one outcome; their
+    recorded aim point is the launch-time one: no mid-course update is applied)."""
     sh = st.shots
     for i in np.flatnonzero(st.unresolved).tolist():
         sh["cause"][i] = "in flight at end of run"
