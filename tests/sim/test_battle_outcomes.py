@@ -117,7 +117,8 @@ def test_killed_threats_record_the_true_position_and_the_aim_point(catalog, tmp_
         assert float(r["miss_distance_m"]) == pytest.approx(np.linalg.norm(aim - true), abs=1.0)
         assert r["aim_lat_deg"] != ""
     head = (run.out_dir / "shots.csv").read_text(encoding="utf-8").splitlines()[0].split(",")
-    for col in ("cause", "aim_lat_deg", "true_lat_deg", "true_alt_msl_m", "miss_distance_m", "guiding_radar"):
+    for col in ("cause", "aim_lat_deg", "true_lat_deg", "true_alt_msl_m", "miss_distance_m", "guiding_radar",
+                "launch_aim_error_m", "aim_updates", "last_update_s"):
         assert col in head
     # a killed threat is never fired at again after its kill is assessed
     for i in np.flatnonzero(res.status == "killed").tolist():

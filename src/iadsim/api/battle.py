@@ -20,8 +20,10 @@ Products of the battle in the output directory:
   the miss distance —, leaked at which asset, route ended, inbound at end, never within reach, not
   started) and whether it was ever within reach of a held engagement;
 * ``shots.csv``: per interceptor launched, its launcher, guiding radar, target, predicted intercept
-  time, Pk, outcome and cause (``MISS_CAUSES``), the aim point, the TRUE target position at the
-  intercept time and the miss distance between them;
+  time, Pk, outcome and cause (``MISS_CAUSES``), the final aim point (after mid-course updates),
+  the TRUE target position at the intercept time and the miss distance between them (the final
+  aim error), the launch-time aim error (``launch_aim_error_m``), the number of mid-course updates
+  (``aim_updates``) and the time of the last one;
 * ``expended.csv``: interceptors expended per missile type;
 * ``battle/timeline.png``, ``battle/intercepts.png``; ``metrics.json`` (key ``battle``);
 * ``report.html`` with the battle section (``run_all``: with the coverage sections too).
@@ -127,6 +129,7 @@ def battle_metrics(result: BattleResult) -> dict[str, Any]:
         "fire_control_pd": float(s.settings.fire_control_pd),
         "shots_by_cause": {c: int(np.count_nonzero(causes == c)) for c in ("killed",) + MISS_CAUSES},
         "median_miss_distance_m": float(np.median(shots["miss_distance_m"])) if n_shots else None,
+        "median_launch_aim_error_m": float(np.median(shots["launch_aim_error_m"])) if n_shots else None,
         "launch_range_km": {"min": float(launch_km.min()), "median": float(np.median(launch_km)),
                             "max": float(launch_km.max())} if launch_km.size else None,
         "threats_within_reach": int(np.count_nonzero(s.within_reach)) if s.within_reach is not None else None,
@@ -231,7 +234,8 @@ def _write_shots(result: BattleResult, path: Path) -> Path:
         w = csv.writer(fh)
         w.writerow(["shot", "engagement", "threat", "launcher", "missile", "guiding_radar", "t_launch_s",
                     "t_intercept_s", "pk", "outcome", "cause", "aim_lat_deg", "aim_lon_deg", "aim_alt_msl_m",
-                    "true_lat_deg", "true_lon_deg", "true_alt_msl_m", "miss_distance_m"])
+                    "true_lat_deg", "true_lon_deg", "true_alt_msl_m", "miss_distance_m", "launch_aim_error_m",
+                    "aim_updates", "last_update_s"])
         for i in range(sh["threat"].size):
             g = int(sh["guide"][i])
             w.writerow([i, int(sh["engagement"][i]), s.traj.name[sh["threat"][i]], s.launcher_label[sh["launcher"][i]],
@@ -239,7 +243,9 @@ def _write_shots(result: BattleResult, path: Path) -> Path:
                         f"{sh['t_launch_s'][i]:.2f}", f"{sh['t_intercept_s'][i]:.2f}", f"{sh['pk'][i]:.4f}",
                         sh["outcome"][i], sh["cause"][i], _fmt(aim[i, 0], ".5f"), _fmt(aim[i, 1], ".5f"),
                         _fmt(aim[i, 2], ".0f"), _fmt(true[i, 0], ".5f"), _fmt(true[i, 1], ".5f"),
-                        _fmt(true[i, 2], ".0f"), _fmt(sh["miss_distance_m"][i], ".0f")])
+                        _fmt(true[i, 2], ".0f"), _fmt(sh["miss_distance_m"][i], ".0f"),
+                        _fmt(sh["launch_aim_error_m"][i], ".0f"), int(sh["aim_updates"][i]),
+                        _fmt(sh["last_update_s"][i], ".2f")])
     return path
 
 

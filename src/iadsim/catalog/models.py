@@ -418,6 +418,10 @@ class Missile(_Entry):
     divert_basket_m: PositiveFigure | None = None
     guidance: Text
     pk: dict[Annotated[str, Field(pattern=_ID)], ProbFigure] = {}
+    #: Terminal phase: seconds before intercept after which the aim point is no longer refreshed
+    #: from the site's perception (mid-course updates stop; the missile's own terminal guidance
+    #: must take out what error remains, within ``divert_basket_m``).
+    terminal_homing_s: PositiveFigure | None = None
 
     def problems(self) -> list[tuple[tuple[Any, ...], str]]:
         out: list[tuple[tuple[Any, ...], str]] = []

@@ -72,11 +72,15 @@ when.</li>
 <li><b>Kill geometry on the truth</b>: a round is a miss when its guiding radar loses the true target at a time step
 in flight (<i>lost fire control</i>), does not hold it at the intercept time (<i>masked at intercept</i>), the true
 target is then outside the missile's envelope (<i>outside envelope</i>), or the aim point is farther from it than the
-missile's divert basket (<i>outside basket</i>); only then is the kill drawn. Kills are plotted and listed at the
-true target position; the aim point and the miss distance are kept beside it.</li>
+missile's divert basket (<i>outside basket</i>); only then is the kill drawn. The aim point is the one predicted at
+launch, refreshed at each time step in flight from the firing site's track of the threat (perfect tracking: its
+true state), predicted at constant velocity to the intercept time, while the guiding radar holds the target and
+until the missile's terminal phase (catalog <code>terminal_homing_s</code> before intercept); a lost track leaves the
+last aim point. Kills are plotted and listed at the true target position; the final aim point and the miss distance
+are kept beside it, and <code>shots.csv</code> also gives the launch-time aim error.</li>
 <li><b>Fly-out</b>: boost–coast profile calibrated to the published maximum and average speeds where both are public;
 otherwise constant maximum speed (an optimistic bound, noted below). The interceptor meets the threat at the
-predicted time (homing; no manoeuvre after launch).</li>
+time predicted at launch (mid-course updates move the aim point, not the intercept time).</li>
 <li><b>Pk per round</b> = the catalog's nominal Pk for missile × threat class × an edge factor falling to half at
 maximum range and ceiling; one seeded draw per round from its own random stream. Doctrine <i>salvo</i>: one
 engagement of N rounds per threat; <i>shoot-look-shoot</i>: N rounds, then, after intercept + kill assessment, again

@@ -11,10 +11,12 @@ shots) lives in :class:`~iadsim.sim.battle_phases.BattleState`. Each step ``t`` 
    time, shot id), decided on the TRUE target: already gone; ``lost fire control`` (the guiding
    radar stopped holding it at a time step between launch and intercept); ``masked at intercept``
    (not held at the intercept time); ``outside envelope`` (the true target outside the missile's
-   range, minimum range, height and speed limits); ``outside basket`` (the aim point farther from
-   the true target than the missile's ``divert_basket_m``); only then the seeded kill draw
-   (``kill draw failed``). The true position at intercept, the aim point and the miss distance are
-   recorded for every shot;
+   range, minimum range, height and speed limits); ``outside basket`` (the final aim point farther
+   from the true target than the missile's ``divert_basket_m``; mid-course updates refresh the aim
+   point from the site's perception while the guiding radar holds the target, up to
+   ``terminal_homing_s`` before intercept: :func:`~iadsim.sim.battle_phases.midcourse_update`);
+   only then the seeded kill draw (``kill draw failed``). The true position at intercept, the
+   launch-time and final aim points and the miss distance of each are recorded for every shot;
 3. **leaks**: a flying threat inside ``leak_radius_km`` of a defended asset has leaked; one whose
    route ends away from every asset has ``route ended`` (not a leak);
 4. **capacity**: free fire-control channels (catalog ``fire_control.targets``/``missiles`` of the
@@ -59,7 +61,8 @@ class BattleResult:
     setup: BattleSetup
     seed: int
     events: dict[str, np.ndarray]  # columns, sorted by time (see EVENTS); intercepted/missed: east/north/up
-    # are the TRUE target at the intercept time, aim_* the predicted aim point, miss_distance_m between
+    # are the TRUE target at the intercept time, aim_* the final (mid-course updated) aim point,
+    # miss_distance_m between; launch_aim_error_m the launch-time aim point's distance to it
     shots: dict[str, np.ndarray]  # (n_shots,) columns
     status: np.ndarray  # (N,) outcome labels (iadsim.sim.battle_phases.OUTCOMES)
     end_time_s: np.ndarray  # (N,) kill, leak or route-end time, NaN otherwise
@@ -109,7 +112,7 @@ class BattleResult:
             "value": ev["value"], "pk": ev["pk"], "t_intercept_s": ev["t_intercept_s"],
             "east_m": ev["east_m"], "north_m": ev["north_m"], "up_m": ev["up_m"], "lat_deg": lat, "lon_deg": lon,
             "aim_east_m": ev["aim_east_m"], "aim_north_m": ev["aim_north_m"], "aim_up_m": ev["aim_up_m"],
-            "miss_distance_m": ev["miss_distance_m"],
+            "miss_distance_m": ev["miss_distance_m"], "launch_aim_error_m": ev["launch_aim_error_m"],
             "detail": ev["detail"].tolist(),
         }
         return pa.table(cols)
@@ -214,7 +217,7 @@ def _perception_events(s: BattleSetup, st: ph.BattleState, log: ph.EventLog) -> 
 
 
 def _shot_arrays(st: ph.BattleState) -> dict[str, np.ndarray]:
-    ints = ("threat", "launcher", "missile", "radar", "guide", "site", "engagement")
+    ints = ("threat", "launcher", "missile", "radar", "guide", "site", "engagement", "aim_updates")
     out: dict[str, np.ndarray] = {}
     for key, v in st.shots.items():
         if key in ints:

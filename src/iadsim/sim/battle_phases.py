@@ -44,10 +44,11 @@ FLYING, KILLED, LEAKED, ROUTE_ENDED = 0, 1, 2, 3
 
 _INT_COLS = ("event", "threat", "site", "radar", "launcher", "missile", "shot", "asset")
 _FLOAT_COLS = ("t_s", "value", "pk", "t_intercept_s", "east_m", "north_m", "up_m", "aim_east_m", "aim_north_m",
-               "aim_up_m", "miss_distance_m")
+               "aim_up_m", "miss_distance_m", "launch_aim_error_m")
 _SHOT_KEYS = ("threat", "launcher", "missile", "radar", "guide", "site", "t_launch_s", "t_intercept_s", "pk",
               "kill_draw", "east_m", "north_m", "up_m", "true_east_m", "true_north_m", "true_up_m",
-              "miss_distance_m", "engagement", "cause")
+              "miss_distance_m", "engagement", "cause", "launch_east_m", "launch_north_m", "launch_up_m",
+              "launch_aim_error_m", "aim_updates", "last_update_s")
 
 
 class EventLog:
@@ -193,14 +194,54 @@ def miss_cause(s: BattleSetup, st: BattleState, i: int) -> str | None:
     return None
 
 
+def midcourse_update(s: BattleSetup, st: BattleState, i: int) -> None:
+    """Mid-course guidance of shot ``i``: at each time step after launch up to the last-update time
+    ``t_int − terminal_homing_s`` (the missile's terminal phase), while the firing site perceives the
+    threat (``known_site``: tracker mode, a confirmed track associated with it; perfect mode, Pd ≥
+    0.5) and the guiding radar holds the TRUE target (``fc_hold``), the aim point is refreshed from
+    the site's perception: tracker mode, the track estimate at the latest scan ≤ the step; perfect
+    mode, the truth; predicted at constant velocity to the intercept time. The aim point of the
+    last such step is the shot's final aim point (``east_m``… and ``miss_distance_m`` to the TRUE
+    target); where no step qualifies (track lost, or the flight shorter than the terminal phase)
+    the launch-time aim point stands. The intercept TIME stays the one predicted at launch: the
+    fly-out is not re-planned (the refresh moves the aim point the missile steers to, not when it
+    gets there); a re-plan would change the flight time by the along-track component of the update
+    only, a second-order effect next to the cross-track correction. Perception is computed before
+    the battle (open loop), so evaluating every step's update when the shot is resolved gives the
+    same aim point as updating step by step."""
+    sh = st.shots
+    th, ti, g, site, m = sh["threat"][i], sh["t_intercept_s"][i], sh["guide"][i], sh["site"][i], sh["missile"][i]
+    if s.terminal_homing_s is None or g < 0:
+        return
+    t_last = ti - float(s.terminal_homing_s[m])
+    steps = np.flatnonzero((s.t_s > sh["t_launch_s"][i] + 1e-9) & (s.t_s <= t_last + 1e-9))
+    if not steps.size:
+        return
+    pos_all, vel_all = ((s.est_pos_enu_m, s.est_vel_enu_mps) if s.tracker_mode
+                        else (s.traj.pos_enu_m, s.traj.vel_enu_mps))
+    pos, vel = pos_all[th, steps], vel_all[th, steps]
+    held = (s.known_site[site, th, steps] & s.fc_hold[g, th, steps]
+            & np.isfinite(pos).all(axis=-1) & np.isfinite(vel).all(axis=-1))
+    if not held.any():
+        return
+    j = int(np.flatnonzero(held)[-1])
+    aim = pos[j] + vel[j] * (ti - float(s.t_s[steps[j]]))
+    true = np.array([sh["true_east_m"][i], sh["true_north_m"][i], sh["true_up_m"][i]])
+    sh["east_m"][i], sh["north_m"][i], sh["up_m"][i] = (float(x) for x in aim)
+    sh["miss_distance_m"][i] = float(np.linalg.norm(aim - true))
+    sh["aim_updates"][i] = int(held.sum())
+    sh["last_update_s"][i] = float(s.t_s[steps[j]])
+
+
 def resolve_shot(s: BattleSetup, st: BattleState, i: int, log: EventLog) -> None:
     sh = st.shots
+    midcourse_update(s, st, i)
     th, ti = sh["threat"][i], sh["t_intercept_s"][i]
     common = dict(threat=th, site=sh["site"][i], radar=sh["radar"][i], launcher=sh["launcher"][i],
                   missile=sh["missile"][i], shot=i, pk=sh["pk"][i], t_intercept_s=ti,
                   east_m=sh["true_east_m"][i], north_m=sh["true_north_m"][i], up_m=sh["true_up_m"][i],
                   aim_east_m=sh["east_m"][i], aim_north_m=sh["north_m"][i], aim_up_m=sh["up_m"][i],
-                  miss_distance_m=sh["miss_distance_m"][i])
+                  miss_distance_m=sh["miss_distance_m"][i], launch_aim_error_m=sh["launch_aim_error_m"][i])
     cause = miss_cause(s, st, i)
     if cause is None and sh["kill_draw"][i]:
         st.shot_out[i] = 0
@@ -214,7 +255,8 @@ def resolve_shot(s: BattleSetup, st: BattleState, i: int, log: EventLog) -> None
     detail = cause
     if cause == "outside basket":
         detail = (f"outside basket: the aim point was {sh['miss_distance_m'][i]:.0f} m from the true target "
-                  f"(divert basket {s.divert_basket_m[sh['missile'][i]]:.0f} m)")
+                  f"(divert basket {s.divert_basket_m[sh['missile'][i]]:.0f} m; "
+                  f"{sh['launch_aim_error_m'][i]:.0f} m at launch, {sh['aim_updates'][i]} mid-course updates)")
     log.add("missed", ti, detail, **common)
 
 
@@ -451,7 +493,10 @@ def launch(s: BattleSetup, st: BattleState, fc: FireControl, t: float, k: int, e
                          ("east_m", float(pp[r, 0])), ("north_m", float(pp[r, 1])), ("up_m", float(pp[r, 2])),
                          ("true_east_m", float(true_p[r, 0])), ("true_north_m", float(true_p[r, 1])),
                          ("true_up_m", float(true_p[r, 2])), ("miss_distance_m", float(miss[r])),
-                         ("engagement", eng_id), ("cause", "")):
+                         ("engagement", eng_id), ("cause", ""), ("launch_east_m", float(pp[r, 0])),
+                         ("launch_north_m", float(pp[r, 1])), ("launch_up_m", float(pp[r, 2])),
+                         ("launch_aim_error_m", float(miss[r])), ("aim_updates", 0),
+                         ("last_update_s", float("nan"))):
             sh[key].append(val)
         st.shot_out.append(3)
     log.add("assigned", t, threat=th, site=site, radar=radar_w, launcher=lnch, missile=mis, value=eng["value_saved"],
@@ -476,7 +521,8 @@ OUTCOMES = ("killed", "leaked", "route ended", "inbound at end", "never within r
 
 
 def end_of_run(s: BattleSetup, st: BattleState, log: EventLog) -> None:
-    """Shots still in flight when the run ends: ``in_flight`` (every launch has one outcome)."""
+    """Shots still in flight when the run ends: ``in_flight`` (every launch has one outcome; their
+    recorded aim point is the launch-time one: no mid-course update is applied)."""
     sh = st.shots
     for i in np.flatnonzero(st.unresolved).tolist():
         sh["cause"][i] = "in flight at end of run"

@@ -29,7 +29,8 @@ resolved here, as arrays:
   public the rounds of a salvo leave together (0 s). Where it is public, one reload of the
   launcher's load is taken to be in reserve (an assumption: stocks are not public). Each is a note;
 * **missiles** (M): envelope (minimum range included), nominal Pk per threat class, divert basket
-  (catalog ``divert_basket_m``), and the fly-out: a boost–coast profile
+  (catalog ``divert_basket_m``), the time before intercept when mid-course aim-point updates stop
+  (catalog ``terminal_homing_s``), and the fly-out: a boost–coast profile
   (:func:`iadsim.engagement.boost_coast_profile`) where the catalog gives the average speed
   (boost time 0 s where it gives none), else a constant-speed fly-out at the published maximum
   speed, an optimistic bound on time of flight (a note says so).
@@ -127,6 +128,8 @@ class BattleSetup:
     fc_hold: np.ndarray | None = None  # (E, N, K) engagement radar e holds the TRUE threat n at step k
     divert_basket_m: np.ndarray | None = None  # (M,) correction capability at intercept
     within_reach: np.ndarray | None = None  # (N,) ever held by fire control inside a missile envelope
+    #: (M,) seconds before intercept when mid-course aim-point updates stop (inf: no update)
+    terminal_homing_s: np.ndarray | None = None
 
     @property
     def tracker_mode(self) -> bool:
@@ -331,6 +334,11 @@ def _phase_missiles(world: World, out: _Parts) -> None:
     for m in missile_names:
         if minst[m].divert_basket_m is None:  # only for worlds built in code (compile_world requires it)
             warnings.append(f"{m}: no divert basket; the aim point is not checked against the true target")
+    terminal = np.array([minst[m].terminal_homing_s if minst[m].terminal_homing_s is not None else math.inf
+                         for m in missile_names], dtype=float)
+    for m in missile_names:
+        if minst[m].terminal_homing_s is None:  # only for worlds built in code (compile_world requires it)
+            warnings.append(f"{m}: no terminal_homing_s; no mid-course update: the launch-time aim point stands")
     speed_max = np.array([minst[m].speed_max_mps for m in missile_names], dtype=float)
     boost_coast = np.zeros(n_m, dtype=bool)
     v_avg = speed_max.copy()
@@ -359,7 +367,7 @@ def _phase_missiles(world: World, out: _Parts) -> None:
     profile = (boost_coast_profile(speed_max, np.where(boost_coast, v_avg, speed_max * 0.999), t_boost,
                                    envelope.range_max_m) if boost_coast.any() else None)
     out.set(missile_names=missile_names, pk_table=pk_table, envelope=envelope, speed_max_mps=speed_max,
-            profile=profile, boost_coast=boost_coast, divert_basket_m=basket)
+            profile=profile, boost_coast=boost_coast, divert_basket_m=basket, terminal_homing_s=terminal)
 
 
 def _phase_fire_units(world: World, out: _Parts) -> None:

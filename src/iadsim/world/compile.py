@@ -111,6 +111,9 @@ class MissileInstance:
     #: correction capability at intercept (catalog ``divert_basket_m``), metres; None only for
     #: instances built in code (a scenario's missiles must have it: :func:`compile_world`)
     divert_basket_m: float | None = None
+    #: seconds before intercept when mid-course aim-point updates stop (catalog
+    #: ``terminal_homing_s``); None only for instances built in code
+    terminal_homing_s: float | None = None
 
 
 @dataclass(frozen=True)
@@ -436,7 +439,21 @@ def _missile(catalog: Catalog, name: str) -> MissileInstance:
         name=m.name, range_min_m=(_opt(m.range_min_km, 1e3) or 0.0), range_max_m=nominal(m.range_max_km) * 1e3,
         alt_min_m=nominal(m.alt_min_m), alt_max_m=nominal(m.alt_max_km) * 1e3,
         speed_max_mps=nominal(m.speed_max_mps), speed_avg_mps=_opt(m.speed_avg_mps),
-        divert_basket_m=_opt(m.divert_basket_m),
+        divert_basket_m=_opt(m.divert_basket_m), terminal_homing_s=_opt(m.terminal_homing_s),
+    )
+
+
+def _require_terminal_homing(catalog: Catalog, missile: str, loaded: LoadedScenario,
+                             path: tuple[Any, ...]) -> None:
+    """A missile a scenario fires must say when its mid-course aim-point updates stop (no default)."""
+    if catalog.missile(missile).terminal_homing_s is not None:
+        return
+    line, col = loaded.located.where(path)
+    raise ScenarioError(
+        f"the catalog has no terminal_homing_s for missile {missile} (the seconds before intercept after "
+        "which the aim point is no longer updated from the guiding site's track); add it to the catalog "
+        "entry, as a sourced figure or a marked assumption with a spread",
+        file=loaded.source, line=line, column=col, field=format_path(path),
     )
 
 
@@ -514,6 +531,7 @@ def compile_world(loaded: LoadedScenario, catalog: Catalog | None = None) -> Wor
             for m in load:
                 lpath = ("sites", si, "launchers", lj) + (("load", m) if lp.load else ("equipment",))
                 _require_divert_basket(catalog, m, loaded, lpath)
+                _require_terminal_homing(catalog, m, loaded, lpath)
                 if catalog.missile(m).range_min_km is None:
                     notes.append(f"{m}: no public minimum range; not applied")
             launchers.append(LauncherGroup(
