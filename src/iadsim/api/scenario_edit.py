@@ -21,7 +21,6 @@ import copy
 import difflib
 import enum
 import re
-import types
 import typing
 from collections.abc import Iterator, Mapping
 from pathlib import Path
@@ -32,7 +31,7 @@ from pydantic import BaseModel
 
 from iadsim.catalog import Catalog, load_catalog
 from iadsim.errors import ScenarioError
-from iadsim.io import LocatedYaml, format_path, read_yaml
+from iadsim.io import LocatedYaml, format_path, read_yaml, unwrap_annotation
 from iadsim.scenario import LoadedScenario, Scenario, load_scenario as _load_file, parse_scenario
 
 __all__ = ["EditableScenario", "load_scenario", "parse_override", "parse_path"]
@@ -114,21 +113,6 @@ def _plain(value: Any) -> Any:
 
 
 # ----------------------------------------------------------------------------- schema lookup
-def _unwrap(annotation: Any) -> Any:
-    """The model, list or dict type inside Optional[...] / Annotated[...]."""
-    while True:
-        origin = typing.get_origin(annotation)
-        if origin is typing.Annotated:
-            annotation = typing.get_args(annotation)[0]
-        elif origin in (typing.Union, types.UnionType):
-            args = [a for a in typing.get_args(annotation) if a is not type(None)]
-            if len(args) != 1:
-                return None
-            annotation = args[0]
-        else:
-            return annotation
-
-
 def _fields(model: type[BaseModel]) -> dict[str, Any]:
     """Field names as written in the file (aliases) -> annotation."""
     return {(f.alias or name): f.annotation for name, f in model.model_fields.items()}
@@ -136,7 +120,7 @@ def _fields(model: type[BaseModel]) -> dict[str, Any]:
 
 def _child_schema(schema: Any, key: str | int) -> Any:
     """What ``schema[key]`` is: a model class, ``list[X]`` / ``dict`` annotation, or None (free)."""
-    schema = _unwrap(schema)
+    schema = unwrap_annotation(schema)
     if isinstance(schema, type) and issubclass(schema, BaseModel):
         return _fields(schema).get(key) if isinstance(key, str) else None
     origin = typing.get_origin(schema)
@@ -168,7 +152,7 @@ def _default(model: type[BaseModel], key: str) -> Any:
 
 
 def _model_of(schema: Any) -> type[BaseModel] | None:
-    s = _unwrap(schema)
+    s = unwrap_annotation(schema)
     return s if isinstance(s, type) and issubclass(s, BaseModel) else None
 
 

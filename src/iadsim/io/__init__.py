@@ -8,8 +8,9 @@ from iadsim.io.yamlfile import (
     parse_yaml,
     quote,
     read_yaml,
+    unwrap_annotation,
     validate,
 )
 
 __all__ = ["LocatedValueError", "LocatedYaml", "YamlLimits", "format_path", "parse_yaml", "quote", "read_yaml",
-           "validate"]
+           "unwrap_annotation", "validate"]

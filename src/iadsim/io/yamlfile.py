@@ -460,8 +460,8 @@ def _describe(err: Mapping[str, Any], known: list[str] | None = None) -> str:
     return msg
 
 
-def _unwrap(t: Any) -> Any:
-    """The type inside ``Annotated[...]`` and ``X | None``."""
+def unwrap_annotation(t: Any) -> Any:
+    """The type inside ``Annotated[...]`` and ``X | None`` (a union of several types is returned as is)."""
     while True:
         origin = typing.get_origin(t)
         if origin is typing.Annotated:
@@ -487,7 +487,7 @@ def known_fields(model: type[pydantic.BaseModel], loc: PathKey) -> list[str] | N
     ``model``, or None when ``loc`` does not lead to a model."""
     t: Any = model
     for part in loc:
-        t = _unwrap(t)
+        t = unwrap_annotation(t)
         if isinstance(t, type) and issubclass(t, pydantic.BaseModel):
             t = _model_field(t, part)
             if t is None:
@@ -500,7 +500,7 @@ def known_fields(model: type[pydantic.BaseModel], loc: PathKey) -> list[str] | N
             t = args[1]
         else:
             return None
-    t = _unwrap(t)
+    t = unwrap_annotation(t)
     if isinstance(t, type) and issubclass(t, pydantic.BaseModel):
         return [info.alias or name for name, info in t.model_fields.items()]
     return None

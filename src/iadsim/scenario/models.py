@@ -11,7 +11,6 @@ from __future__ import annotations
 import difflib
 import functools
 import math
-import types
 import typing
 from enum import Enum
 from typing import Annotated, Any, Literal
@@ -25,7 +24,7 @@ from pydantic import (
     model_validator,
 )
 
-from iadsim.io import LocatedValueError, quote
+from iadsim.io import LocatedValueError, quote, unwrap_annotation
 
 FORMAT_VERSION = 1
 
@@ -34,26 +33,13 @@ FORMAT_VERSION = 1
 def _number_kind(annotation: Any) -> str | None:
     """"one" for an int/float field (also inside ``Annotated``/``| None``), "items" for a list or
     tuple of numbers, None otherwise."""
-    def unwrap(t: Any) -> Any:
-        while True:
-            origin = typing.get_origin(t)
-            if origin is Annotated:
-                t = typing.get_args(t)[0]
-            elif origin in (typing.Union, types.UnionType):
-                args = [a for a in typing.get_args(t) if a is not type(None)]
-                if len(args) != 1:
-                    return t
-                t = args[0]
-            else:
-                return t
-
-    t = unwrap(annotation)
+    t = unwrap_annotation(annotation)
     if t in (int, float):
         return "one"
     if typing.get_origin(t) is Literal and all(type(a) in (int, float) for a in typing.get_args(t)):
         return "one"  # e.g. the format version `scenario: 1`
     if typing.get_origin(t) in (list, tuple):
-        args = [unwrap(a) for a in typing.get_args(t) if a is not Ellipsis]
+        args = [unwrap_annotation(a) for a in typing.get_args(t) if a is not Ellipsis]
         if args and all(a in (int, float) for a in args):
             return "items"
     return None
