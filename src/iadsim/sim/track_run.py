@@ -642,69 +642,46 @@ def _per_class(truth: Trajectories, det: np.ndarray, contrib: np.ndarray, n_miss
     return out
 
 
-def score_tracks(world: World, meas: Measurements, tr: TrackedRun, *, gospa_c_m: float = GOSPA_C_M,
-                 gospa_p: float = GOSPA_P) -> TrackScore:
-    """GOSPA, RMSE, continuity and confirmation latency (module docstring)."""
-    t = evaluation_times(world, meas.t_end_s)
-    truth = sample_trajectories(world, t)
-    area = _in_area(world, truth)
-    detectable = _detectable(world, truth, area)
-    pos = truth.pos_enu_m
-    g_all, match, err = _gospa_series(tr, pos, area, t, gospa_c_m, gospa_p, True)
-    g_det, match_det, err_det = _gospa_series(tr, pos, detectable, t, gospa_c_m, gospa_p, True)
+def _continuity(mask: np.ndarray, match: np.ndarray) -> dict:
+    """Track continuity of the GOSPA assignment ``match`` over the (threat, time) cells in ``mask``."""
+    ii, kk = np.nonzero(mask)
+    if not len(ii):
+        return {"id_switches": 0, "fragmentations": 0, "per_truth": {}}
+    return track_continuity(kk, ii, match[ii, kk])
 
-    def continuity(mask, m):
-        ii, kk = np.nonzero(mask)
-        return track_continuity(kk, ii, m[ii, kk]) if len(ii) else {"id_switches": 0, "fragmentations": 0,
-                                                                    "per_truth": {}}
-    cont = continuity(area, match)
-    cont_det = continuity(detectable, match_det)
-    n = truth.n_threats
-    cont_plots = continuity_by_plots(tr, n)
-    ok = np.isfinite(err)
-    rmse_m = float(np.sqrt(np.mean(err[ok] ** 2))) if ok.any() else None
-    ok_det = np.isfinite(err_det)
-    rmse_det_m = float(np.sqrt(np.mean(err_det[ok_det] ** 2))) if ok_det.any() else None
-    # each detectable threat's share of GOSPA^p: d^p when matched, c^p/2 when missed
-    missed_det = detectable & ~ok_det
-    contrib = np.where(ok_det, np.nan_to_num(err_det) ** gospa_p, np.where(missed_det, gospa_c_m**gospa_p / 2, 0.0))
 
-    # confirmation latency: the threat's first plot to the first confirmed track carrying its plots
+def _first_plots(meas: Measurements, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """Each threat's first plot time (NaN without one) and its number of plots."""
     det = meas.detections
     tgt = ~det.is_clutter
-    first_det = np.full(n, np.nan)
-    n_det = np.zeros(n, np.int64)
-    if tgt.any():
-        ids = det.truth_id[tgt]
-        first = np.full(n, np.inf)
-        np.minimum.at(first, ids, det.t_s[tgt])
-        first_det = np.where(np.isfinite(first), first, np.nan)
-        n_det = np.bincount(ids, minlength=n)
-    first_conf = _first_confirmed_by_plots(tr, n)
+    if not tgt.any():
+        return np.full(n, np.nan), np.zeros(n, np.int64)
+    ids = det.truth_id[tgt]
+    first = np.full(n, np.inf)
+    np.minimum.at(first, ids, det.t_s[tgt])
+    return np.where(np.isfinite(first), first, np.nan), np.bincount(ids, minlength=n)
 
-    track_ids = np.unique(tr.track_id)
-    matched_ids = np.unique(match[match >= 0])
-    busy = area.any(axis=0) | (g_all["n_false"] > 0)
-    busy_det = detectable.any(axis=0) | (g_det["n_false"] > 0)
 
-    def mean(a, m):
-        return float(np.mean(a[m])) if m.any() else None
-
-    step = world.scenario.run.time_step_s
-    per_threat = []
-    for i in range(n):
+def _per_threat_rows(truth: Trajectories, step_s: float, area: np.ndarray, detectable: np.ndarray,
+                     match: np.ndarray, match_det: np.ndarray, err: np.ndarray, first_det: np.ndarray,
+                     n_det: np.ndarray, first_conf: np.ndarray, cont: dict, cont_det: dict,
+                     cont_plots: dict) -> list[dict]:
+    """One row per threat: plots, first detection and confirmation (its own track), time in the
+    area, detectable and tracked, RMSE, tracks and ID switches under the three definitions."""
+    rows = []
+    for i in range(truth.n_threats):
         e = err[i][np.isfinite(err[i])]
-        per_threat.append({
+        fd, fc = first_det[i], first_conf[i]
+        rows.append({
             "threat": truth.name[i], "class": truth.threat_class[i],
             "detections": int(n_det[i]),
-            "first_detection_s": None if np.isnan(first_det[i]) else float(first_det[i]),
-            "confirmed_s": None if np.isnan(first_conf[i]) else float(first_conf[i]),
-            "detection_to_confirmation_s": (None if np.isnan(first_det[i]) or np.isnan(first_conf[i])
-                                            else float(first_conf[i] - first_det[i])),
-            "time_in_area_s": float(area[i].sum() * step),
-            "time_detectable_s": float(detectable[i].sum() * step),
-            "time_tracked_s": float((match[i] >= 0).sum() * step),
-            "time_tracked_detectable_s": float((match_det[i] >= 0).sum() * step),
+            "first_detection_s": None if np.isnan(fd) else float(fd),
+            "confirmed_s": None if np.isnan(fc) else float(fc),
+            "detection_to_confirmation_s": None if np.isnan(fd) or np.isnan(fc) else float(fc - fd),
+            "time_in_area_s": float(area[i].sum() * step_s),
+            "time_detectable_s": float(detectable[i].sum() * step_s),
+            "time_tracked_s": float((match[i] >= 0).sum() * step_s),
+            "time_tracked_detectable_s": float((match_det[i] >= 0).sum() * step_s),
             "rmse_m": float(np.sqrt(np.mean(e**2))) if e.size else None,
             "tracks": sorted({int(v) for v in match[i] if v >= 0}),
             "confirmed_tracks": cont_plots["tracks"][i],
@@ -713,21 +690,63 @@ def score_tracks(world: World, meas: Measurements, tr: TrackedRun, *, gospa_c_m:
             "id_switches_by_plots": int(cont_plots["per_truth"][i]),
             "fragmentations": int(cont["per_truth"].get(i, (0, 0))[1]),
         })
+    return rows
+
+
+def _gospa_means(g: dict, busy: np.ndarray) -> dict:
+    """Means of a GOSPA series over the evaluation times in ``busy`` (None when there are none)."""
+    def mean(a):
+        return float(np.mean(a[busy])) if busy.any() else None
+    return {"mean_m": mean(g["distance"]), "mean_localisation_m2": mean(g["localisation"]),
+            "mean_missed_m2": mean(g["missed"]), "mean_false_m2": mean(g["false"]),
+            "mean_missed_count": mean(g["n_missed"]), "mean_false_count": mean(g["n_false"])}
+
+
+def _rmse(err: np.ndarray) -> float | None:
+    ok = np.isfinite(err)
+    return float(np.sqrt(np.mean(err[ok] ** 2))) if ok.any() else None
+
+
+def score_tracks(world: World, meas: Measurements, tr: TrackedRun, *, gospa_c_m: float = GOSPA_C_M,
+                 gospa_p: float = GOSPA_P) -> TrackScore:
+    """GOSPA, RMSE, continuity and confirmation latency (module docstring), in phases: truth at the
+    evaluation times, GOSPA over all threats in the area and over the detectable ones, continuity
+    (three definitions), per-threat rows, per-class summaries."""
+    t = evaluation_times(world, meas.t_end_s)
+    truth = sample_trajectories(world, t)
+    area = _in_area(world, truth)
+    detectable = _detectable(world, truth, area)
+    pos = truth.pos_enu_m
+    g_all, match, err = _gospa_series(tr, pos, area, t, gospa_c_m, gospa_p, True)
+    g_det, match_det, err_det = _gospa_series(tr, pos, detectable, t, gospa_c_m, gospa_p, True)
+    n = truth.n_threats
+    cont, cont_det, cont_plots = _continuity(area, match), _continuity(detectable, match_det), \
+        continuity_by_plots(tr, n)
+    # each detectable threat's share of GOSPA^p: d^p when matched, c^p/2 when missed
+    ok_det = np.isfinite(err_det)
+    missed_det = detectable & ~ok_det
+    contrib = np.where(ok_det, np.nan_to_num(err_det) ** gospa_p, np.where(missed_det, gospa_c_m**gospa_p / 2, 0.0))
+    # confirmation latency: the threat's first plot to the first confirmed track carrying its plots
+    first_det, n_det = _first_plots(meas, n)
+    first_conf = _first_confirmed_by_plots(tr, n)
+    step = world.scenario.run.time_step_s
+    per_threat = _per_threat_rows(truth, step, area, detectable, match, match_det, err, first_det, n_det,
+                                  first_conf, cont, cont_det, cont_plots)
+    track_ids = np.unique(tr.track_id)
+    matched_ids = np.unique(match[match >= 0])
+    busy = area.any(axis=0) | (g_all["n_false"] > 0)
+    busy_det = detectable.any(axis=0) | (g_det["n_false"] > 0)
     lat = [p["detection_to_confirmation_s"] for p in per_threat if p["detection_to_confirmation_s"] is not None]
-    gospa_keys = lambda g, m: {"mean_m": mean(g["distance"], m),  # noqa: E731
-                               "mean_localisation_m2": mean(g["localisation"], m),
-                               "mean_missed_m2": mean(g["missed"], m), "mean_false_m2": mean(g["false"], m),
-                               "mean_missed_count": mean(g["n_missed"], m), "mean_false_count": mean(g["n_false"], m)}
     metrics = {
         "gospa": {"c_m": gospa_c_m, "p": gospa_p, "alpha": 2, "evaluation_step_s": float(step),
                   "truth": "threats active and within the analysis radius of a site",
                   "mean_over": "evaluation times with a threat in the set or a confirmed track",
-                  **gospa_keys(g_all, busy)},
+                  **_gospa_means(g_all, busy)},
         "gospa_detectable": {"truth": f"threats in the area seen by at least one radar with Pd >= {DETECTABLE_PD:g} "
                                       "(the headline: a threat nobody can detect is not counted as missed)",
-                             "pd_threshold": DETECTABLE_PD, **gospa_keys(g_det, busy_det),
-                             "rmse_m": rmse_det_m},
-        "rmse_m": rmse_m,
+                             "pd_threshold": DETECTABLE_PD, **_gospa_means(g_det, busy_det),
+                             "rmse_m": _rmse(err_det)},
+        "rmse_m": _rmse(err),
         "continuity": {"id_switches": int(cont["id_switches"]), "fragmentations": int(cont["fragmentations"]),
                        "definition": "GOSPA assignment to threats in the area, every evaluation step"},
         "continuity_detectable": {"id_switches": int(cont_det["id_switches"]),
