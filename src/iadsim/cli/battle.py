@@ -11,7 +11,7 @@ from rich.table import Table
 
 from iadsim.cli.main import ForceOpt, ScenarioArg, app, console, preflight_load, progress_reporter
 from iadsim.cli.main import EXIT_CODES_HELP, JsonOpt, OutputOpt, OverwriteOpt, QuietOpt, SeedOpt, SetOpt, lit
-from iadsim.cli.main import compile_for, is_quiet, job_summary, print_json, warn, wrote_line
+from iadsim.cli.main import check_output, compile_for, is_quiet, job_summary, print_json, warn, wrote_line
 from iadsim.cli.track import tracking_headline
 
 
@@ -46,6 +46,7 @@ def run(
     t0 = time.perf_counter()
     jobs = ("coverage", "tracking", "battle")
     loaded = preflight_load(scenario, jobs, force, overrides, seed)
+    check_output(out, loaded, overwrite)
     with progress_reporter() as report:
         world = compile_for(loaded, jobs, report)
         analysis = iadsim.run(world, progress=report)

@@ -249,6 +249,14 @@ def preflight_load(scenario: Path, jobs: tuple[str, ...], force: bool, overrides
     return loaded
 
 
+def check_output(out: Path, loaded, overwrite: bool) -> None:
+    """Refuse an output folder the job could not write, before computing anything
+    (:func:`iadsim.api._staging.check_output_folder`)."""
+    from iadsim.api._staging import check_output_folder
+
+    check_output_folder(out, loaded, overwrite=overwrite)
+
+
 def compile_for(loaded, jobs: tuple[str, ...], progress: Callable[[str, float], None] | None = None):
     """The compiled :class:`~iadsim.world.World` of a preflighted scenario, its scenario and budget
     notes attached (what the run folder's manifest and report list); the in-memory API takes it."""
@@ -287,6 +295,10 @@ def wrote_line(summary: dict[str, Any]) -> None:
 _clock = time.monotonic
 #: Seconds between plain progress lines when stderr is not a terminal.
 PLAIN_EVERY_S = 5.0
+
+
+#: What a plain progress line looks like (``[0:01:05]  45% tracking: scan 18/40``), for log filters.
+PROGRESS_LINE = r"^\[\d+:\d\d:\d\d\] +\d+% "
 
 
 def _phase(message: str) -> str:
@@ -481,6 +493,7 @@ def coverage(
 
     t0 = time.perf_counter()
     loaded = preflight_load(scenario, ("coverage",), force, overrides, seed)
+    check_output(out, loaded, overwrite)
     with progress_reporter() as report:
         world = compile_for(loaded, ("coverage",), report)
         analysis = iadsim.run(world, jobs="coverage", progress=report)

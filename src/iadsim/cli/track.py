@@ -11,7 +11,7 @@ from rich.table import Table
 
 from iadsim.cli.main import ForceOpt, ScenarioArg, app, console, err_console, preflight_load, progress_reporter  # noqa: F401
 from iadsim.cli.main import EXIT_CODES_HELP, JsonOpt, OutputOpt, OverwriteOpt, QuietOpt, SeedOpt, SetOpt
-from iadsim.cli.main import compile_for, is_quiet, job_summary, print_json, warn, wrote_line
+from iadsim.cli.main import check_output, compile_for, is_quiet, job_summary, print_json, warn, wrote_line
 
 
 def _num(v, nd: int = 1, scale: float = 1.0) -> str:
@@ -51,6 +51,7 @@ def track(
 
     t0 = time.perf_counter()
     loaded = preflight_load(scenario, ("tracking",), force, overrides, seed)
+    check_output(out, loaded, overwrite)
     with progress_reporter(bar=True) as report:
         world = compile_for(loaded, ("tracking",), report)
         result = iadsim.track(world, progress=report)
