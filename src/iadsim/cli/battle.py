@@ -50,7 +50,7 @@ def run(
     with progress_reporter() as report:
         world = compile_for(loaded, jobs, report)
         analysis = iadsim.run(world, progress=report)
-        out_dir = analysis.to_folder(out, figures=not no_figures, overwrite=overwrite)
+        out_dir = analysis.to_folder(out, figures=not no_figures, overwrite=overwrite, progress=report)
     m = analysis.battle.metrics
     summary = job_summary("run", loaded, out_dir, time.perf_counter() - t0, overrides,
                           list(world.notes) + list(analysis.battle.warnings))

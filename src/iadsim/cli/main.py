@@ -497,7 +497,7 @@ def coverage(
     with progress_reporter() as report:
         world = compile_for(loaded, ("coverage",), report)
         analysis = iadsim.run(world, jobs="coverage", progress=report)
-        out_dir = analysis.to_folder(out, figures=not no_figures, overwrite=overwrite)
+        out_dir = analysis.to_folder(out, figures=not no_figures, overwrite=overwrite, progress=report)
     rings = analysis.range_ring_summary
     summary = job_summary("coverage", loaded, out_dir, time.perf_counter() - t0, overrides, world.notes)
     summary["range_rings"] = [
@@ -678,6 +678,13 @@ def main(argv: list[str] | None = None) -> int:
     """Entry point: run the Typer app; turn an error into one line (and ``{"error": ...}`` on
     stdout with ``--json``) and the exit status of the module docstring."""
     _FLAGS.json = _FLAGS.quiet = _FLAGS.debug = False
+    try:
+        return _run(argv)
+    finally:
+        _FLAGS.json = _FLAGS.quiet = _FLAGS.debug = False
+
+
+def _run(argv: list[str] | None) -> int:
     try:
         app(args=argv, prog_name="iadsim", standalone_mode=True)
     except SystemExit as exc:  # click's usage errors (2), --help and typer.Exit end here, already printed

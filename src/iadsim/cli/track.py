@@ -55,7 +55,7 @@ def track(
     with progress_reporter(bar=True) as report:
         world = compile_for(loaded, ("tracking",), report)
         result = iadsim.track(world, progress=report)
-        out_dir = result.to_folder(out, figures=not no_figures, overwrite=overwrite)
+        out_dir = result.to_folder(out, figures=not no_figures, overwrite=overwrite, progress=report)
     for w in result.warnings:
         warn(w)
     m = result.metrics
