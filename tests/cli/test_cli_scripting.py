@@ -231,6 +231,12 @@ def test_exit_codes(tmp_path, args, code):
     assert "Traceback" not in res.stderr
 
 
+def test_usage_error_with_json_is_exit_2_with_a_json_error():
+    res = run_cli("catalog", "list", "--kind", "tank", "--json")
+    assert res.returncode == 2 and json.loads(res.stdout)["error"]["kind"] == "usage"
+    assert "--kind" in res.stderr and "Traceback" not in res.stderr
+
+
 def test_internal_error_is_exit_1_with_a_log_file_or_debug_traceback(monkeypatch, capsys):
     import iadsim.catalog as catalog
 

@@ -689,7 +689,12 @@ def _run(argv: list[str] | None) -> int:
         app(args=argv, prog_name="iadsim", standalone_mode=True)
     except SystemExit as exc:  # click's usage errors (2), --help and typer.Exit end here, already printed
         code = exc.code
-        return code if isinstance(code, int) else (EXIT_OK if code is None else EXIT_INTERNAL)
+        code = code if isinstance(code, int) else (EXIT_OK if code is None else EXIT_INTERNAL)
+        if code == EXIT_USAGE and "--json" in (sys.argv[1:] if argv is None else argv):
+            print_json({"error": {"file": None, "line": None, "column": None, "field": None,
+                                  "message": "usage error (the message is on stderr; see --help)", "kind": "usage",
+                                  "exit_code": EXIT_USAGE}})
+        return code
     except IadsimError as exc:
         return _user_error(exc)
     except (OSError, RuntimeError) as exc:  # the OS refusing a path, or '~nosuchuser' in one: a user error
