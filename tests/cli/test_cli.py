@@ -45,11 +45,12 @@ def test_validate_demo(capsys):
          "unknown radar 'S-500'"),
     ],
 )
-def test_bad_scenarios_exit_2_with_one_line(tmp_path, content, expect):
+def test_bad_scenarios_exit_3_with_one_line(tmp_path, content, expect):
+    """An input error (exit 3) is not a usage error (exit 2)."""
     path = tmp_path / "bad.yaml"
     path.write_text(content)
     res = run_cli("validate", str(path))
-    assert res.returncode == 2
+    assert res.returncode == 3
     assert "Traceback" not in res.stderr + res.stdout
     lines = [ln for ln in res.stderr.splitlines() if ln.strip()]
     assert len(lines) == 1 and expect in lines[0] and str(path) in lines[0], res.stderr
@@ -57,7 +58,7 @@ def test_bad_scenarios_exit_2_with_one_line(tmp_path, content, expect):
 
 def test_missing_file_and_usage_errors(tmp_path):
     res = run_cli("validate", str(tmp_path / "nope.yaml"))
-    assert res.returncode == 2 and "file not found" in res.stderr and "Traceback" not in res.stderr
+    assert res.returncode == 3 and "file not found" in res.stderr and "Traceback" not in res.stderr
     res = run_cli("frobnicate")
     assert res.returncode == 2 and "No such command" in res.stderr
 
@@ -82,7 +83,7 @@ def test_catalog_list_and_show(capsys):
 
 
 def test_catalog_unknown_name_suggests(capsys):
-    assert main(["catalog", "show", "92N6"]) == 2
+    assert main(["catalog", "show", "92N6"]) == 3
     err = capsys.readouterr().err
     assert "92N6E" in err
 

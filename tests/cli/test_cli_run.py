@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 
 import pyarrow.parquet as pq
 
-from iadsim.cli.main import main
+from iadsim.cli.main import PROGRESS_LINE, main
 
 SCENARIO = """\
 name: run test
@@ -104,15 +105,15 @@ def test_run_help_has_an_example():
     assert res.returncode == 0 and "iadsim run examples/turkey-2019/scenario.yaml" in res.stdout
 
 
-def test_run_tracker_mode_without_tracking_inputs_is_one_line_exit_2(tmp_path):
+def test_run_tracker_mode_without_tracking_inputs_is_one_line_exit_3(tmp_path):
     scen = tmp_path / "t.yaml"
     scen.write_text(SCENARIO.replace(", revisit_s: 2.0", "").replace(
         "engagement: {doctrine: shoot-look-shoot, salvo_size: 2}", "engagement: {tracking: tracker}"))
     env = dict(os.environ, COLUMNS="200", NO_COLOR="1")
     res = subprocess.run([sys.executable, "-m", "iadsim", "run", str(scen), "-o", str(tmp_path / "o")],
                          capture_output=True, text=True, env=env, timeout=120)
-    assert res.returncode == 2 and "Traceback" not in res.stderr
-    lines = [ln for ln in res.stderr.splitlines() if ln.strip()]
+    assert res.returncode == 3 and "Traceback" not in res.stderr
+    lines = [ln for ln in res.stderr.splitlines() if ln.strip() and not re.match(PROGRESS_LINE, ln)]
     assert len(lines) == 1 and "engagement.tracking is tracker" in lines[0] and str(scen) in lines[0]
     assert "revisit_s" in lines[0] and "sites[0].radars[0]" in lines[0]
     assert not (tmp_path / "o" / "report.html").exists()

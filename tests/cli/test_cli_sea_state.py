@@ -24,7 +24,7 @@ sites:
 def test_sea_state_out_of_range_at_validate(tmp_path, capsys, field, expect):
     path = tmp_path / "bad.yaml"
     path.write_text(TEXT.format(field=field))
-    assert main(["validate", str(path)]) == 2
+    assert main(["validate", str(path)]) == 3
     err = capsys.readouterr().err
     lines = [ln for ln in err.splitlines() if ln.strip()]
     assert len(lines) == 1 and expect in lines[0] and "Traceback" not in err, err

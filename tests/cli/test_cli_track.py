@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 
-from iadsim.cli.main import main
+from iadsim.cli.main import PROGRESS_LINE, main
 
 SCENARIO = """\
 name: cli track
@@ -50,6 +51,6 @@ def test_track_help_and_located_error(tmp_path):
     path.write_text(SCENARIO.replace(", revisit_s: 2.0", ""))
     res = subprocess.run([sys.executable, "-m", "iadsim", "track", str(path), "-o", str(tmp_path / "o")],
                          capture_output=True, text=True, env=env, timeout=120)
-    assert res.returncode == 2 and "Traceback" not in res.stderr
-    lines = [ln for ln in res.stderr.splitlines() if ln.strip()]
+    assert res.returncode == 3 and "Traceback" not in res.stderr
+    lines = [ln for ln in res.stderr.splitlines() if ln.strip() and not re.match(PROGRESS_LINE, ln)]
     assert len(lines) == 1 and f"{path}:7:14:" in lines[0] and "sites[0].radars[0]" in lines[0] and "revisit_s" in lines[0]

@@ -43,7 +43,7 @@ def test_validate_prints_located_warnings(tmp_path, capsys):
 def test_resource_refusal_and_force():
     path = BROKEN / "ten_metre_cells_3000_km.yaml"
     res = run_cli("validate", str(path))
-    assert res.returncode == 2 and "Traceback" not in res.stderr
+    assert res.returncode == 5 and "Traceback" not in res.stderr  # a resource refusal
     assert "coverage.cell_m" in res.stderr and "--force" in res.stderr
     forced = run_cli("validate", "--force", str(path))
     assert forced.returncode == 0, forced.stderr
@@ -52,7 +52,7 @@ def test_resource_refusal_and_force():
 
 def test_job_commands_refuse_above_hard_limits(tmp_path):
     res = run_cli("coverage", str(BROKEN / "ten_metre_cells_3000_km.yaml"), "-o", str(tmp_path / "out"))
-    assert res.returncode == 2 and "coverage.cell_m" in res.stderr and "--force" in res.stderr
+    assert res.returncode == 5 and "coverage.cell_m" in res.stderr and "--force" in res.stderr
     assert not (tmp_path / "out").exists()
     for cmd in ("coverage", "track", "run"):
         assert "--force" in run_cli(cmd, "--help").stdout

@@ -350,3 +350,24 @@ def staged(job: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
         return job_fn
 
     return wrap
+
+
+def check_output_folder(out_dir: str | Path, loaded: LoadedScenario, *, overwrite: bool = False) -> Path:
+    """Raise now the :class:`~iadsim.errors.OutputError` a run of ``loaded`` into ``out_dir`` would
+    raise when it starts writing (a name too long, a file in the way, a folder of other files
+    without ``overwrite``, a folder that cannot be created), so a caller that computes first and
+    writes last (``iadsim.run(...).to_folder``) fails before the long part. Leaves no trace;
+    returns the absolute target path."""
+    import tempfile
+
+    target = _target_path(out_dir)
+    try:
+        _check_target(target, loaded, overwrite)
+        ancestor = target
+        while not ancestor.exists() and ancestor != ancestor.parent:
+            ancestor = ancestor.parent
+        if ancestor.is_dir():
+            os.rmdir(tempfile.mkdtemp(prefix=".iadsim-probe-", dir=ancestor))
+    except OSError as exc:
+        raise os_error(exc, action="write the run", file=target) from None
+    return target

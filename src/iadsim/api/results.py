@@ -182,13 +182,15 @@ class Tracking:
         """Each threat's true path (WGS84 LineString)."""
         return _routes(self.score.truth)
 
-    def to_folder(self, path: str | Path, *, figures: bool = True) -> Path:
+    def to_folder(self, path: str | Path, *, figures: bool = True, overwrite: bool = False,
+                  progress: Progress | None = None) -> Path:
         """Write what ``iadsim track`` writes (Parquet tables, metrics, manifest, figures, report)
-        from this result; returns the folder."""
+        from this result; returns the folder. ``overwrite=True`` replaces a folder that holds
+        other files (the CLI's ``--overwrite``); ``progress`` as in the jobs."""
         from iadsim.api.track import run_tracking
 
         run = run_tracking(self.world.loaded, path, catalog=self.world.catalog, figures=figures, world=self.world,
-                           precomputed=self.parts)
+                           precomputed=self.parts, overwrite=overwrite, progress=progress)
         return run.out_dir
 
     def __repr__(self) -> str:
@@ -361,13 +363,15 @@ class Battle:
         g["outcome"] = np.asarray(self.result.status).astype(str)
         return g
 
-    def to_folder(self, path: str | Path, *, figures: bool = True) -> Path:
+    def to_folder(self, path: str | Path, *, figures: bool = True, overwrite: bool = False,
+                  progress: Progress | None = None) -> Path:
         """Write the battle products ``run_battle`` writes (events, outcomes, shots, expended,
-        figures, metrics, report) from this result; returns the folder."""
+        figures, metrics, report) from this result; returns the folder. ``overwrite=True`` replaces a folder that holds
+        other files (the CLI's ``--overwrite``); ``progress`` as in the jobs."""
         from iadsim.api.battle import run_battle
 
         run = run_battle(self.world.loaded, path, catalog=self.world.catalog, world=self.world, figures=figures,
-                         precomputed=self.result)
+                         precomputed=self.result, overwrite=overwrite, progress=progress)
         return run.out_dir
 
     def _counts(self) -> str:
@@ -509,17 +513,20 @@ class Analysis:
             out["battle"] = self.battle.metrics
         return out
 
-    def to_folder(self, path: str | Path, *, figures: bool = True) -> Path:
+    def to_folder(self, path: str | Path, *, figures: bool = True, overwrite: bool = False,
+                  progress: Progress | None = None) -> Path:
         """Write what ``iadsim run`` writes (``jobs="coverage"``: what ``iadsim coverage`` writes)
-        from these results; returns the folder."""
+        from these results; returns the folder. ``overwrite=True`` replaces a folder that holds
+        other files (the CLI's ``--overwrite``); ``progress`` as in the jobs."""
         if self.jobs == "coverage":
             from iadsim.api.coverage import run_coverage
 
             return run_coverage(self.world.loaded, path, catalog=self.world.catalog, figures=figures, world=self.world,
-                                precomputed=self.coverage_result).out_dir
+                                precomputed=self.coverage_result, overwrite=overwrite, progress=progress).out_dir
         from iadsim.api.battle import run_all
 
-        return run_all(self.world.loaded, path, catalog=self.world.catalog, figures=figures, precomputed=self).out_dir
+        return run_all(self.world.loaded, path, catalog=self.world.catalog, figures=figures, precomputed=self,
+                       overwrite=overwrite, progress=progress).out_dir
 
     def _median_reach(self) -> str:
         s = self.range_ring_summary

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 from typing import Annotated
 
@@ -9,16 +10,30 @@ import typer
 from rich.table import Table
 
 from iadsim.cli.main import ForceOpt, ScenarioArg, app, console, preflight_load, progress_reporter
-from iadsim.cli.main import OverwriteOpt, lit
+from iadsim.cli.main import EXIT_CODES_HELP, JsonOpt, OutputOpt, OverwriteOpt, QuietOpt, SeedOpt, SetOpt, lit
+from iadsim.cli.main import check_output, compile_for, is_quiet, job_summary, print_json, warn, wrote_line
+from iadsim.cli.track import tracking_headline
 
 
-@app.command("run")
+def battle_headline(m: dict) -> dict:
+    """The headline battle metrics of ``metrics.json`` (what ``--json`` summaries hold)."""
+    return {"seed": m["seed"], "tracking": m["settings"]["tracking"], "threats": m["threats"], "killed": m["killed"],
+            "leaked": m["leaked"], "survived": m["survived"], "shots": m.get("shots"),
+            "kills_per_shot": m.get("kills_per_shot"), "interceptors_expended": m["interceptors_expended"],
+            "leaked_at": m["leaked_at"]}
+
+
+@app.command("run", epilog=EXIT_CODES_HELP)
 def run(
     scenario: ScenarioArg,
-    out: Annotated[Path, typer.Option("--out", "-o", help="Output directory (created if missing).")] = Path("runs/run"),
+    out: OutputOpt = Path("runs/run"),
     no_figures: Annotated[bool, typer.Option("--no-figures", help="Skip PNG maps, diagrams and battle figures.")] = False,
     force: ForceOpt = False,
     overwrite: OverwriteOpt = False,
+    overrides: SetOpt = None,
+    seed: SeedOpt = None,
+    as_json: JsonOpt = False,
+    quiet: QuietOpt = False,
 ) -> None:
     """Coverage, tracking (plots, tracker, GOSPA), then the time-stepped battle (perception, threat
     evaluation, weapon assignment, fly-out, seeded kill draws, leaks), with events.parquet, outcomes.csv,
@@ -26,15 +41,35 @@ def run(
 
     Example: iadsim run examples/turkey-2019/scenario.yaml -o runs/turkey-2019
     """
+    import iadsim
 
-    from iadsim.api.battle import run_all
-
-    loaded = preflight_load(scenario, ("coverage", "tracking", "battle"), force)
+    t0 = time.perf_counter()
+    jobs = ("coverage", "tracking", "battle")
+    loaded = preflight_load(scenario, jobs, force, overrides, seed)
+    check_output(out, loaded, overwrite)
     with progress_reporter() as report:
-        full = run_all(loaded, out, progress=report, figures=not no_figures, force=True,
-            overwrite=overwrite)
-    if full.tracking is not None:
-        tm = full.tracking.metrics
+        world = compile_for(loaded, jobs, report)
+        analysis = iadsim.run(world, progress=report)
+        out_dir = analysis.to_folder(out, figures=not no_figures, overwrite=overwrite, progress=report)
+    m = analysis.battle.metrics
+    summary = job_summary("run", loaded, out_dir, time.perf_counter() - t0, overrides,
+                          list(world.notes) + list(analysis.battle.warnings))
+    summary["battle"] = battle_headline(m)
+    summary["tracking"] = tracking_headline(analysis.tracking.metrics) if analysis.tracking is not None else None
+    summary["tracking_skipped"] = analysis.tracking_skipped
+    if as_json:
+        print_json(summary)
+        return
+    if not is_quiet():
+        _print_tables(analysis, m)
+    for w in analysis.battle.warnings:
+        warn(w)
+    wrote_line(summary)
+
+
+def _print_tables(analysis, m: dict) -> None:
+    if analysis.tracking is not None:
+        tm = analysis.tracking.metrics
         g = tm["gospa"]["mean_m"]
         tt = Table(title=f"Tracking ({tm['tracker']['filter'].upper()} + {tm['tracker']['association'].upper()}, "
                          f"{tm['scans']} scans)")
@@ -44,9 +79,8 @@ def run(
                    "—" if g is None else f"{g / 1e3:.2f}",
                    "—" if tm["rmse_m"] is None else f"{tm['rmse_m']:.0f}")
         console.print(tt)
-    elif full.tracking_skipped:
-        console.print(f"[yellow]{lit(full.tracking_skipped)}[/yellow]", highlight=False)
-    m = full.battle.metrics
+    elif analysis.tracking_skipped:
+        console.print(f"[yellow]{lit(analysis.tracking_skipped)}[/yellow]", highlight=False)
     table = Table(title=f"Battle (one replication, seed {m['seed']}, tracking: {m['settings']['tracking']})")
     for col in ("threats", "killed", "leaked", "survived"):
         table.add_column(col, justify="right")
@@ -58,7 +92,3 @@ def run(
     console.print(table)
     if m["leaked_at"]:
         console.print("leaked at: " + ", ".join(f"{lit(k)} {v}" for k, v in m["leaked_at"].items()))
-    for w in full.battle.warnings:
-        console.print(f"[yellow]warning:[/yellow] {lit(w)}", highlight=False)
-    console.print(f"[green]wrote[/green] {len(full.coverage.manifest.get('files', []))} files to {lit(full.out_dir)}; "
-                  f"battle loop {m['timings_s']['battle_loop']:.2f} s; report: {lit(full.report)}")
