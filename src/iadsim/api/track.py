@@ -24,6 +24,7 @@ import numpy as np
 
 import iadsim
 from iadsim.api._common import Progress, compiled, merge_json, prepare_output_dir
+from iadsim.api._common import with_utc_columns
 from iadsim.api._staging import staged
 from iadsim.catalog import Catalog
 from iadsim.scenario import LoadedScenario
@@ -188,6 +189,8 @@ def tracking_tables(world: World, meas: Measurements, tr: TrackedRun, sc: TrackS
         for key, v in g.items():
             cols[f"{prefix}{key}"] = v
     gt = pa.table(cols)
+    epoch = world.scenario.run.epoch_utc
+    dt, tt, th = (with_utc_columns(t, epoch) for t in (dt, tt, th))
     return {"detections": dt, "tracks": tt, "truth": th, "gospa": gt}
 
 
