@@ -1,118 +1,182 @@
-"""KML / KMZ for Google Earth (simplekml): coverage polygons in folders per product → site → class
-→ altitude (styled per product, drawn at the layer's altitude), time-stamped threat truth and
-track paths (``gx:Track``: Google Earth's time slider plays them), sites, defended assets and
-intercept points (the true target position, stamped with the intercept time)."""
+"""KML / KMZ for Google Earth: coverage polygons in folders per product → site → class → altitude
+(one shared style per product, drawn at the layer's altitude), time-stamped threat truth, track
+and interceptor fly-out paths (``gx:Track``: Google Earth's time slider plays them), sites,
+defended assets and intercept points (the true target position, stamped with the intercept time).
+
+Written with lxml in the element order of the OGC KML 2.2 schema (and ids that are valid
+``xs:ID``), so strict readers such as fastkml validate it; KMZ is the same ``doc.kml`` zipped.
+"""
 
 from __future__ import annotations
 
+import zipfile
 from pathlib import Path
 from typing import Any
 
+from lxml import etree
+
 from iadsim.export.layers import Path4D, RunLayers
 
+KML_NS = "http://www.opengis.net/kml/2.2"
+GX_NS = "http://www.google.com/kml/ext/2.2"
+_K = f"{{{KML_NS}}}"
+_GX = f"{{{GX_NS}}}"
+
 #: KML colours are aabbggrr
-_PRODUCT_COLOR = {"detection": "ffd08a3c", "track": "ff4caf50", "engagement": "ff2828d6"}
+_PRODUCT_COLOR = {"detection": "ffd08a3c", "track": "ff50af4c", "engagement": "ff2828d6"}
 _PATH_COLOR = {"threat": "ff1c1cc8", "track": "ffe0a000", "flyout": "ff00d7ff"}
-
-
-def _fill(color: str, alpha: int = 0x50) -> str:
-    return f"{alpha:02x}{color[2:]}"
+_POINT_COLOR = {"site": "ffffffff", "asset": "ff008cff", "kill": "ff0000ff", "miss": "ff00ffff"}
+_ICON = "http://maps.google.com/mapfiles/kml/shapes/placemark_circle.png"
 
 
 def write_kml(run: RunLayers, out: Path, *, kmz: bool = False) -> Path:
     """Write ``run`` as KML (or KMZ when ``kmz``) to ``out``."""
-    import simplekml
-
-    kml = simplekml.Kml(name=f"iadsim: {run.name}")
-    kml.document.description = (f"Exported by iadsim from {run.source.name}; times are UTC from the scenario "
-                                f"epoch {run.iso(0)}; coverage heights are {run.altitude_ref.upper()}.")
-    _coverage(kml, run)
-    _paths(kml, run, "threat", "Threats (truth)")
-    _paths(kml, run, "track", "Tracks")
-    _paths(kml, run, "flyout", "Interceptor fly-outs")
-    _points(kml, run, "intercepts", "Intercepts (true target position)", "shot")
-    _points(kml, run, "sites", "Sites", "name")
-    _points(kml, run, "assets", "Defended assets", "name")
+    root = etree.Element(f"{_K}kml", nsmap={None: KML_NS, "gx": GX_NS})
+    doc = _sub(root, "Document")
+    _text(doc, "name", f"iadsim: {run.name}")
+    _text(doc, "open", "1")
+    _text(doc, "description", f"Exported by iadsim from {run.source.name}; times are UTC from the scenario epoch "
+                              f"{run.iso(0)}; coverage heights are {run.altitude_ref.upper()}.")
+    _styles(doc)
+    _coverage(doc, run)
+    _paths(doc, run, "threat", "Threats (truth)")
+    _paths(doc, run, "track", "Tracks")
+    _paths(doc, run, "flyout", "Interceptor fly-outs")
+    _points(doc, run, "intercepts", "Intercepts (true target position)")
+    _points(doc, run, "sites", "Sites")
+    _points(doc, run, "assets", "Defended assets")
+    data = etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True)
     out.parent.mkdir(parents=True, exist_ok=True)
-    (kml.savekmz if kmz else kml.save)(str(out))
+    if kmz:
+        with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as z:
+            z.writestr("doc.kml", data)
+    else:
+        out.write_bytes(data)
     return out
 
 
-# ----------------------------------------------------------------------------- coverage
-def _coverage(kml: Any, run: RunLayers) -> None:
-    import simplekml
+# ----------------------------------------------------------------------------- XML helpers
+def _sub(parent: Any, tag: str, ns: str = _K, **attrib: str) -> Any:
+    return etree.SubElement(parent, f"{ns}{tag}", **attrib)
 
+
+def _text(parent: Any, tag: str, text: str, ns: str = _K) -> Any:
+    el = _sub(parent, tag, ns)
+    el.text = text
+    return el
+
+
+def _folder(parent: Any, name: str) -> Any:
+    f = _sub(parent, "Folder")
+    _text(f, "name", name)
+    return f
+
+
+def _coord(x: float, y: float, z: float | None = None) -> str:
+    return f"{x:.6f},{y:.6f}" if z is None else f"{x:.6f},{y:.6f},{z:.1f}"
+
+
+def _styles(doc: Any) -> None:
+    for product, color in _PRODUCT_COLOR.items():
+        st = _sub(doc, "Style", id=f"coverage-{product}")
+        ls = _sub(st, "LineStyle")
+        _text(ls, "color", color)
+        _text(ls, "width", "1")
+        ps = _sub(st, "PolyStyle")
+        _text(ps, "color", "50" + color[2:])
+    for kind, color in _PATH_COLOR.items():
+        st = _sub(doc, "Style", id=f"path-{kind}")
+        ic = _sub(st, "IconStyle")
+        _text(ic, "color", color)
+        _text(ic, "scale", "0.6")
+        _text(_sub(ic, "Icon"), "href", _ICON)
+        ls = _sub(st, "LineStyle")
+        _text(ls, "color", color)
+        _text(ls, "width", "2")
+    for kind, color in _POINT_COLOR.items():
+        st = _sub(doc, "Style", id=f"point-{kind}")
+        ic = _sub(st, "IconStyle")
+        _text(ic, "color", color)
+        _text(_sub(ic, "Icon"), "href", _ICON)
+
+
+# ----------------------------------------------------------------------------- coverage
+def _coverage(doc: Any, run: RunLayers) -> None:
     gdf = run.layers["coverage"]
     if not len(gdf):
         return
-    top = kml.newfolder(name="Coverage")
-    mode = simplekml.AltitudeMode.relativetoground if run.altitude_ref == "agl" else simplekml.AltitudeMode.absolute
-    folders: dict[tuple, Any] = {(): top}
+    folders: dict[tuple, Any] = {(): _folder(doc, "Coverage")}
 
     def folder(path: tuple) -> Any:
         if path not in folders:
-            folders[path] = folder(path[:-1]).newfolder(name=str(path[-1]))
+            folders[path] = _folder(folder(path[:-1]), str(path[-1]))
         return folders[path]
 
+    mode = "relativeToGround" if run.altitude_ref == "agl" else "absolute"
     for row in gdf.sort_values(["product", "site", "threat_class", "altitude_m"]).itertuples(index=False):
-        key = (row.product, row.site, row.threat_class, f"{float(row.altitude_m):g} m {run.altitude_ref.upper()}")
-        _coverage_placemark(folder(key), row, mode)
+        alt = float(row.altitude_m)
+        key = (row.product, row.site, row.threat_class, f"{alt:g} m {run.altitude_ref.upper()}")
+        pm = _sub(folder(key), "Placemark")
+        _text(pm, "name", f"{row.product} {row.threat_class} at {alt:g} m")
+        _text(pm, "description", f"{row.site}: {row.product} of {row.threat_class} at {alt:g} m "
+                                 f"{run.altitude_ref.upper()}; area {getattr(row, 'area_km2', float('nan')):g} km²")
+        _text(pm, "styleUrl", f"#coverage-{row.product}")
+        mg = _sub(pm, "MultiGeometry")
+        for poly in row.geometry.geoms:
+            _polygon(mg, poly, alt, mode)
 
 
-def _coverage_placemark(folder: Any, row: Any, mode: Any) -> None:
-    alt = float(row.altitude_m)
-    mg = folder.newmultigeometry(name=f"{row.product} {row.threat_class} at {alt:g} m")
-    mg.description = (f"{row.site}: {row.product} of {row.threat_class} at {alt:g} m; "
-                      f"area {getattr(row, 'area_km2', float('nan')):g} km²")
-    color = _PRODUCT_COLOR.get(row.product, "ffffffff")
-    for poly in row.geometry.geoms:
-        p = mg.newpolygon(outerboundaryis=[(x, y, alt) for x, y, *_ in poly.exterior.coords],
-                          innerboundaryis=[[(x, y, alt) for x, y, *_ in r.coords] for r in poly.interiors])
-        p.altitudemode = mode
-    mg.style.polystyle.color = _fill(color)
-    mg.style.linestyle.color = color
-    mg.style.linestyle.width = 1
+def _polygon(parent: Any, poly: Any, alt: float, mode: str) -> None:
+    p = _sub(parent, "Polygon")
+    _text(p, "altitudeMode", mode)
+    rings = [("outerBoundaryIs", poly.exterior)] + [("innerBoundaryIs", r) for r in poly.interiors]
+    for tag, ring in rings:
+        lr = _sub(_sub(p, tag), "LinearRing")
+        _text(lr, "coordinates", " ".join(_coord(x, y, alt) for x, y, *_ in ring.coords))
 
 
 # ----------------------------------------------------------------------------- paths / points
-def _paths(kml: Any, run: RunLayers, kind: str, title: str) -> None:
-    import simplekml
-
+def _paths(doc: Any, run: RunLayers, kind: str, title: str) -> None:
     paths = [p for p in run.paths if p.kind == kind]
     if not paths:
         return
-    folder = kml.newfolder(name=title)
-    color = _PATH_COLOR[kind]
+    folder = _folder(doc, title)
     for p in paths:
-        trk = folder.newgxtrack(name=p.name, altitudemode=simplekml.AltitudeMode.absolute)
-        trk.newwhen([run.iso(t) for t in p.t_s])
-        trk.newgxcoord([(float(x), float(y), float(z)) for x, y, z in zip(p.lon_deg, p.lat_deg, p.alt_m)])
-        trk.description = _describe(p)
-        trk.style.linestyle.color = color
-        trk.style.linestyle.width = 2
-        trk.style.iconstyle.color = color
-        trk.style.iconstyle.scale = 0.6
+        pm = _sub(folder, "Placemark")
+        _text(pm, "name", p.name)
+        if p.props:
+            _text(pm, "description", _describe(p))
+        _text(pm, "styleUrl", f"#path-{kind}")
+        trk = _sub(pm, "Track", _GX)
+        _text(trk, "altitudeMode", "absolute")
+        for t in p.t_s:
+            _text(trk, "when", run.iso(float(t)))
+        for x, y, z in zip(p.lon_deg, p.lat_deg, p.alt_m):
+            _text(trk, "coord", f"{x:.6f} {y:.6f} {z:.1f}", _GX)
 
 
 def _describe(p: Path4D) -> str:
     return "; ".join(f"{k}: {v}" for k, v in p.props.items())
 
 
-def _points(kml: Any, run: RunLayers, layer: str, title: str, label: str) -> None:
-    import simplekml
-
+def _points(doc: Any, run: RunLayers, layer: str, title: str) -> None:
     gdf = run.layers[layer]
     if not len(gdf):
         return
-    folder = kml.newfolder(name=title)
+    folder = _folder(doc, title)
     for row in gdf.itertuples(index=False):
-        g = row.geometry
-        coords = [(g.x, g.y, g.z)] if g.has_z else [(g.x, g.y)]
-        pnt = folder.newpoint(name=f"{label} {getattr(row, label)}" if label == "shot" else str(getattr(row, label)),
-                              coords=coords)
-        pnt.altitudemode = simplekml.AltitudeMode.absolute if g.has_z else simplekml.AltitudeMode.clamptoground
-        pnt.description = "; ".join(f"{k}: {v}" for k, v in row._asdict().items()
-                                    if k != "geometry" and not k.endswith("_utc"))
+        rec = row._asdict()
+        g = rec.pop("geometry")
+        pm = _sub(folder, "Placemark")
+        _text(pm, "name", f"shot {rec['shot']}: {rec.get('outcome', '')}" if layer == "intercepts" else str(rec["name"]))
+        _text(pm, "description", "; ".join(f"{k}: {v}" for k, v in rec.items() if not k.endswith("_utc")))
         if layer == "intercepts":
-            pnt.timestamp.when = run.iso(float(row.t_intercept_s))
-            pnt.style.iconstyle.color = "ff0000ff" if str(row.outcome) == "kill" else "ff00ffff"
+            _text(_sub(pm, "TimeStamp"), "when", run.iso(float(rec["t_intercept_s"])))
+            style = "kill" if str(rec.get("outcome")) == "kill" else "miss"
+        else:
+            style = "site" if layer == "sites" else "asset"
+        _text(pm, "styleUrl", f"#point-{style}")
+        pt = _sub(pm, "Point")
+        if g.has_z:
+            _text(pt, "altitudeMode", "absolute")
+        _text(pt, "coordinates", _coord(g.x, g.y, g.z if g.has_z else None))
