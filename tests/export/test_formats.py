@@ -173,3 +173,29 @@ def test_in_memory_results_export(expect, tmp_path):
     packets = json.loads(out.read_text(encoding="utf-8"))
     assert packets[0]["clock"]["currentTime"].startswith("2020-01-02T02:00:00")
     assert any(p["id"].startswith("threat/") for p in packets)
+    # the in-memory tables carry the same UTC columns as the files
+    epoch = pd.Timestamp(expect.epoch)
+    b, tr = res.battle, res.tracking
+    ok = b.outcomes["end_time_s"].notna()
+    for df, sec, utc in ((b.events, "t_s", "t_utc"), (b.shots, "t_launch_s", "t_launch_utc"),
+                         (b.outcomes[ok], "end_time_s", "t_utc"), (tr.tracks, "t_s", "t_utc"),
+                         (tr.truth, "t_s", "t_utc"), (tr.detections, "t_s", "t_utc")):
+        assert len(df)
+        got = (df[utc] - epoch).dt.total_seconds().to_numpy()
+        assert got == pytest.approx(df[sec].to_numpy(float), abs=1e-3), utc
+
+
+def test_a_coverage_only_run_exports_planned_routes(expect, tmp_path):
+    import geopandas as gpd
+
+    from iadsim.api import run_coverage
+
+    scen = tmp_path / "s.yaml"
+    scen.write_text(expect.scenario, encoding="utf-8")
+    run_coverage(str(scen), tmp_path / "cov", figures=False)
+    out = export_run(tmp_path / "cov", tmp_path / "gp", "geoparquet")
+    assert {p.stem for p in out.glob("*.parquet")} == {"coverage", "routes", "sites", "assets"}
+    routes = gpd.read_parquet(out / "routes.parquet")
+    assert routes["planned"].all() and list(routes.geometry.iloc[0].coords)[0][:2] == (32.6, 41.5)
+    packets = json.loads(export_run(tmp_path / "cov", tmp_path / "c.czml", "czml").read_text(encoding="utf-8"))
+    assert packets[0]["id"] == "document" and not any("availability" in p for p in packets)
