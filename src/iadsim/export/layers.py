@@ -122,9 +122,8 @@ def _places(manifest: dict[str, Any], root: Path) -> dict[str, Any]:
     scenario = Path(str(manifest.get("scenario", "")))
     for candidate in (scenario, root / scenario, root.parent / scenario):
         if candidate.suffix in (".yaml", ".yml") and candidate.is_file():
+            from iadsim.api._staging import scenario_places
             from iadsim.scenario import load_scenario
-
-            from iadsim.api._staging import scenario_places  # noqa: I001  (top layer may use api)
 
             return scenario_places(load_scenario(candidate))
     return {}
