@@ -18,7 +18,7 @@ LAYERS = {
     "coverage": 5, "tracking": 5, "engagement": 5,
     "sim": 6,
     "montecarlo": 7,
-    "report": 8, "api": 8, "web": 8,
+    "report": 8, "api": 8, "web": 8, "export": 8,
     "cli": 9, "__main__": 9,
 }
 # Array-only cores that must not need the scenario machinery (see DEVELOPERS.md).

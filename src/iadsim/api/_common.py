@@ -77,3 +77,38 @@ def merge_json(path: Path, key: str, value: dict[str, Any]) -> None:
             data = {}
     data[key] = _finite(value)
     path.write_text(json.dumps(data, indent=2, allow_nan=False, default=str))
+
+
+# ----------------------------------------------------------------------------- absolute UTC time
+#: Time columns in seconds from the scenario start that get a ``*_utc`` twin in the tables.
+TIME_COLUMNS = ("t_s", "t_launch_s", "t_intercept_s", "last_update_s")
+
+
+def utc_times(epoch_utc: Any, seconds: Any) -> Any:
+    """``numpy.datetime64[ms]`` (UTC, naive) of ``epoch_utc`` + ``seconds``; NaN → NaT."""
+    import numpy as np
+
+    s = np.asarray(seconds, dtype=np.float64)
+    base = np.datetime64(epoch_utc.replace(tzinfo=None), "ms")
+    ms = np.where(np.isfinite(s), np.round(np.nan_to_num(s) * 1e3), 0).astype(np.int64)
+    out = base + ms.astype("timedelta64[ms]")
+    return np.where(np.isfinite(s), out, np.datetime64("NaT", "ms"))
+
+
+def utc_text(epoch_utc: Any, seconds: float) -> str:
+    """ISO 8601 UTC text (``2019-07-12T00:15:00.390Z``) of ``epoch_utc`` + ``seconds``; "" for NaN."""
+    t = utc_times(epoch_utc, [seconds])[0]
+    return "" if t != t else f"{t}Z"
+
+
+def with_utc_columns(table: Any, epoch_utc: Any) -> Any:
+    """``table`` (pyarrow) with a ``<name>_utc`` timestamp column (ms, UTC) appended after the
+    columns for each time column in seconds (:data:`TIME_COLUMNS`, ``t_s`` → ``t_utc``)."""
+    import pyarrow as pa
+
+    for name in TIME_COLUMNS:
+        if name in table.column_names and name.removesuffix("_s") + "_utc" not in table.column_names:
+            t = utc_times(epoch_utc, table.column(name).to_numpy(zero_copy_only=False))
+            arr = pa.array(t, pa.timestamp("ms"), from_pandas=True).cast(pa.timestamp("ms", tz="UTC"))
+            table = table.append_column(name.removesuffix("_s") + "_utc", arr)
+    return table

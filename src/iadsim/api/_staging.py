@@ -117,6 +117,22 @@ def _check_target(target: Path, loaded: LoadedScenario, overwrite: bool) -> None
                               "--overwrite (overwrite=True) to replace it whole", file=one_line(target))
 
 
+def scenario_places(loaded: LoadedScenario) -> dict[str, Any]:
+    """Sites (radars, launchers), defended assets and threat routes of the scenario, in degrees, for
+    the manifest: what exports (:mod:`iadsim.export`) draw without the scenario file."""
+    sc = loaded.scenario
+    return {
+        "sites": [{"name": s.name, "lat_deg": s.lat_deg, "lon_deg": s.lon_deg, "ground_alt_m": s.ground_alt_m,
+                   "radars": [r.equipment for r in s.radars],
+                   "launchers": [f"{x.count} × {x.equipment}" for x in s.launchers]} for s in sc.sites],
+        "defended_assets": [{"name": a.name, "lat_deg": a.lat_deg, "lon_deg": a.lon_deg, "value": a.value}
+                            for a in sc.defended_assets],
+        "threat_routes": [{"name": t.name, "class": t.threat_class, "count": t.count,
+                           "route": [[w.lon_deg, w.lat_deg, w.alt_m, w.alt_ref.value] for w in t.route]}
+                          for t in sc.threats],
+    }
+
+
 def _complete(staging: Path, job: str, loaded: LoadedScenario) -> None:
     """Write ``manifest.json`` last, with ``"complete": true`` and the list of every file of the run."""
     import iadsim
@@ -130,6 +146,8 @@ def _complete(staging: Path, job: str, loaded: LoadedScenario) -> None:
     data.setdefault("job", job)
     data.setdefault("scenario", str(loaded.source))
     data.setdefault("scenario_sha256", loaded.located.sha256)
+    data.setdefault("epoch_utc", loaded.scenario.run.epoch_utc.isoformat().replace("+00:00", "Z"))
+    data.setdefault("places", scenario_places(loaded))
     data["run_files"] = sorted(_listing(staging) | {"manifest.json"})
     data["complete"] = True
     tmp = staging / ".manifest.json.tmp"

@@ -41,6 +41,7 @@ from typing import Any
 import numpy as np
 
 from iadsim.api._common import Progress, compiled, merge_json, prepare_output_dir
+from iadsim.api._common import utc_text, with_utc_columns
 from iadsim.api._staging import staged
 from iadsim.api.coverage import CoverageRun, run_coverage
 from iadsim.api.track import TrackingRun, run_tracking
@@ -206,11 +207,12 @@ def _write_outcomes(result: BattleResult, path: Path) -> Path:
     g_true, g_aim = _geodetic(result, true), _geodetic(result, aim)
     fired = np.bincount(shots["threat"], minlength=n) if shots["threat"].size else np.zeros(n, dtype=np.int64)
     reach = s.within_reach if s.within_reach is not None else np.ones(n, dtype=bool)
+    epoch = s.world.scenario.run.epoch_utc
     with path.open("w", newline="", encoding="utf-8") as fh:
         w = csv.writer(fh)
         w.writerow(["threat", "name", "class", "outcome", "t_s", "by_shot", "by_launcher", "by_missile", "leak_asset",
                     "lat_deg", "lon_deg", "alt_msl_m", "aim_lat_deg", "aim_lon_deg", "aim_alt_msl_m",
-                    "miss_distance_m", "within_reach", "interceptors_fired_at"])
+                    "miss_distance_m", "within_reach", "interceptors_fired_at", "t_utc"])
         for i in range(n):
             t = "" if np.isnan(result.end_time_s[i]) else f"{result.end_time_s[i]:.2f}"
             shot = int(result.kill_shot[i])
@@ -221,7 +223,8 @@ def _write_outcomes(result: BattleResult, path: Path) -> Path:
             w.writerow([i, s.traj.name[i], s.traj.threat_class[i], result.status[i], t, shot if shot >= 0 else "",
                         by_l, by_m, asset, _fmt(g_true[i, 0], ".5f"), _fmt(g_true[i, 1], ".5f"),
                         _fmt(g_true[i, 2], ".0f"), _fmt(g_aim[i, 0], ".5f"), _fmt(g_aim[i, 1], ".5f"),
-                        _fmt(g_aim[i, 2], ".0f"), _fmt(miss[i], ".0f"), "yes" if reach[i] else "no", int(fired[i])])
+                        _fmt(g_aim[i, 2], ".0f"), _fmt(miss[i], ".0f"), "yes" if reach[i] else "no", int(fired[i]),
+                        utc_text(epoch, result.end_time_s[i])])
     return path
 
 
@@ -230,12 +233,13 @@ def _write_shots(result: BattleResult, path: Path) -> Path:
     aim = _geodetic(result, np.stack([sh["east_m"], sh["north_m"], sh["up_m"]], axis=-1).reshape(-1, 3))
     true = _geodetic(result, np.stack([sh["true_east_m"], sh["true_north_m"], sh["true_up_m"]], axis=-1).reshape(-1, 3))
     radars = [f"{r.site}/{r.equipment}" for r in s.world.radars]
+    epoch = s.world.scenario.run.epoch_utc
     with path.open("w", newline="", encoding="utf-8") as fh:
         w = csv.writer(fh)
         w.writerow(["shot", "engagement", "threat", "launcher", "missile", "guiding_radar", "t_launch_s",
                     "t_intercept_s", "pk", "outcome", "cause", "aim_lat_deg", "aim_lon_deg", "aim_alt_msl_m",
                     "true_lat_deg", "true_lon_deg", "true_alt_msl_m", "miss_distance_m", "launch_aim_error_m",
-                    "aim_updates", "last_update_s"])
+                    "aim_updates", "last_update_s", "t_launch_utc", "t_intercept_utc"])
         for i in range(sh["threat"].size):
             g = int(sh["guide"][i])
             w.writerow([i, int(sh["engagement"][i]), s.traj.name[sh["threat"][i]], s.launcher_label[sh["launcher"][i]],
@@ -245,7 +249,8 @@ def _write_shots(result: BattleResult, path: Path) -> Path:
                         _fmt(aim[i, 2], ".0f"), _fmt(true[i, 0], ".5f"), _fmt(true[i, 1], ".5f"),
                         _fmt(true[i, 2], ".0f"), _fmt(sh["miss_distance_m"][i], ".0f"),
                         _fmt(sh["launch_aim_error_m"][i], ".0f"), int(sh["aim_updates"][i]),
-                        _fmt(sh["last_update_s"][i], ".2f")])
+                        _fmt(sh["last_update_s"][i], ".2f"), utc_text(epoch, sh["t_launch_s"][i]),
+                        utc_text(epoch, sh["t_intercept_s"][i])])
     return path
 
 
@@ -289,7 +294,7 @@ def run_battle(scenario: str | Path | LoadedScenario, out_dir: str | Path, *, ca
     events = out / "events.parquet"
     import pyarrow.parquet as pq
 
-    pq.write_table(result.events_table(), events)
+    pq.write_table(with_utc_columns(result.events_table(), world.scenario.run.epoch_utc), events)
     files.append(events)
     files.append(_write_outcomes(result, out / "outcomes.csv"))
     files.append(_write_shots(result, out / "shots.csv"))

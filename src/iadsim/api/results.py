@@ -257,6 +257,18 @@ def _enu_to_lonlat(world: World, e: np.ndarray, n: np.ndarray, u: np.ndarray) ->
     return lon, lat, alt
 
 
+def _utc_frame(df: pandas.DataFrame, world: World, names: dict[str, str]) -> pandas.DataFrame:
+    """``df`` with absolute UTC twins (scenario ``run.epoch_utc``) of its time columns in seconds."""
+    import pandas as pd
+
+    from iadsim.api._common import utc_times
+
+    for sec, utc in names.items():
+        if sec in df.columns:
+            df[utc] = pd.to_datetime(utc_times(world.scenario.run.epoch_utc, df[sec].to_numpy(float))).tz_localize("UTC")
+    return df
+
+
 class Battle:
     """One replication of the battle held in memory, see :func:`battle`.
 
@@ -281,7 +293,9 @@ class Battle:
     @cached_property
     def events(self) -> pandas.DataFrame:
         """The event log (``events.parquet``), one row per event, names resolved."""
-        return self.result.events_table().to_pandas()
+        from iadsim.api._common import with_utc_columns
+
+        return with_utc_columns(self.result.events_table(), self.world.scenario.run.epoch_utc).to_pandas()
 
     @cached_property
     def shots(self) -> pandas.DataFrame:
@@ -307,7 +321,8 @@ class Battle:
         if {"east_m", "north_m", "up_m"} <= cols.keys():
             cols["lon_deg"], cols["lat_deg"], cols["alt_msl_m"] = _enu_to_lonlat(
                 self.world, *(np.asarray(cols[k], float) for k in ("east_m", "north_m", "up_m")))
-        return pd.DataFrame(cols)
+        return _utc_frame(pd.DataFrame(cols), self.world, {"t_launch_s": "t_launch_utc",
+                                                           "t_intercept_s": "t_intercept_utc"})
 
     @cached_property
     def outcomes(self) -> pandas.DataFrame:
@@ -329,7 +344,7 @@ class Battle:
             cols["leak_asset_name"] = np.where(la == -1, "end of route", np.array(_by_index(s.asset_names, la), object))
         threat = np.asarray(r.shots.get("threat", np.zeros(0, int)), dtype=np.int64)
         cols["interceptors_fired_at"] = np.bincount(threat, minlength=n)[:n] if threat.size else np.zeros(n, int)
-        return pd.DataFrame(cols)
+        return _utc_frame(pd.DataFrame(cols), self.world, {"end_time_s": "t_utc"})
 
     @cached_property
     def expended(self) -> pandas.DataFrame:

@@ -24,6 +24,7 @@ import numpy as np
 
 import iadsim
 from iadsim.api._common import Progress, compiled, merge_json, prepare_output_dir
+from iadsim.api._common import with_utc_columns
 from iadsim.api._staging import staged
 from iadsim.catalog import Catalog
 from iadsim.scenario import LoadedScenario
@@ -141,6 +142,22 @@ def _write_tables(world: World, meas: Measurements, tr: TrackedRun, sc: TrackSco
     return paths
 
 
+def _plot_geodetic_deg(world: World, meas: Measurements) -> tuple[np.ndarray, ...]:
+    """WGS84 latitude, longitude (degrees) and height (m) of every plot: the radar's antenna plus
+    the measured (range, az, el) in the scenario's ENU frame, as the tracker converts them."""
+    det = meas.detections
+    ant = np.zeros((max((rs.radar.index for rs in meas.radars), default=-1) + 1, 3))
+    for rs in meas.radars:
+        ant[rs.radar.index] = rs.view.antenna_enu_m
+    radar = np.asarray(det.radar, dtype=np.int64)
+    if not len(radar):
+        return _geodetic_deg(world, np.zeros((0, 3)))
+    ce = np.cos(det.el_rad)
+    enu = ant[radar] + np.stack([det.range_m * ce * np.sin(det.az_rad), det.range_m * ce * np.cos(det.az_rad),
+                                 det.range_m * np.sin(det.el_rad)], axis=-1)
+    return _geodetic_deg(world, enu)
+
+
 def tracking_tables(world: World, meas: Measurements, tr: TrackedRun, sc: TrackScore) -> dict[str, Any]:
     """The tables ``run_tracking`` writes (``detections``, ``tracks``, ``truth``, ``gospa``), as
     ``pyarrow.Table`` objects (module docstring)."""
@@ -151,6 +168,8 @@ def tracking_tables(world: World, meas: Measurements, tr: TrackedRun, sc: TrackS
     dt = det.to_arrow()
     dt = dt.append_column("scan", pa.array(meas.scan_index(), pa.int64()))
     dt = dt.append_column("radar_equipment", pa.array(equip[det.radar].tolist() if len(det) else [], pa.string()))
+    for name, col in zip(("lat_deg", "lon_deg", "alt_msl_m"), _plot_geodetic_deg(world, meas)):
+        dt = dt.append_column(name, pa.array(col, pa.float64()))
 
     lat, lon, alt = _geodetic_deg(world, tr.x[:, :3])
     x = tr.x if len(tr.x) else np.zeros((0, 6))
@@ -188,6 +207,8 @@ def tracking_tables(world: World, meas: Measurements, tr: TrackedRun, sc: TrackS
         for key, v in g.items():
             cols[f"{prefix}{key}"] = v
     gt = pa.table(cols)
+    epoch = world.scenario.run.epoch_utc
+    dt, tt, th = (with_utc_columns(t, epoch) for t in (dt, tt, th))
     return {"detections": dt, "tracks": tt, "truth": th, "gospa": gt}
 
 

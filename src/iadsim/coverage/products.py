@@ -31,7 +31,7 @@ import rasterio
 import rasterio.features
 import shapely
 from pyproj import CRS, Transformer
-from shapely.geometry import mapping, shape
+from shapely.geometry import shape
 
 from iadsim.coverage.compute import CoverageResult, SiteCoverage, sector_index, sector_max_reach, sector_reach
 from iadsim.geo.refraction import (
@@ -108,7 +108,37 @@ def _cell_area_km2(sc: SiteCoverage) -> np.ndarray:
     return np.array([[abs(t.a * t.e) / 1e6]])
 
 
+#: GeoJSON coordinate precision: 1e-5 degrees is ≈ 1.1 m of latitude (RFC 7946 §11.2 advises ~6 decimals)
+GEOJSON_DECIMALS = 5
+
+
+def rfc7946_multipolygon(geom, decimals: int = GEOJSON_DECIMALS) -> dict | None:
+    """An RFC 7946 MultiPolygon (GeoJSON dict) of the polygons in ``geom`` (lon, lat): exteriors
+    counter-clockwise, holes clockwise (§3.1.6), coordinates rounded to ``decimals`` (§11.2); None
+    when nothing is left."""
+    from shapely.geometry import MultiPolygon
+    from shapely.geometry.polygon import orient
+
+    if geom is None or geom.is_empty:
+        return None
+    geom = shapely.set_precision(geom, 10.0 ** -decimals)
+    polys = [g for g in getattr(geom, "geoms", [geom]) if g.geom_type == "Polygon" and not g.is_empty]
+    polys += [p for g in getattr(geom, "geoms", []) if g.geom_type == "MultiPolygon" for p in g.geoms]
+    if not polys:
+        return None
+
+    def ring(coords) -> list[list[float]]:
+        return [[round(float(x), decimals), round(float(y), decimals)] for x, y, *_ in coords]
+
+    out = []
+    for p in MultiPolygon([orient(p, sign=1.0) for p in polys]).geoms:
+        out.append([ring(p.exterior.coords)] + [ring(r.coords) for r in p.interiors])
+    return {"type": "MultiPolygon", "coordinates": out}
+
+
 def write_geojson(result: CoverageResult, out_dir: Path) -> list[Path]:
+    """``coverage/<product>.geojson``: RFC 7946 FeatureCollections, one MultiPolygon feature (or a
+    null geometry where nothing is covered) per site × class × altitude, lon/lat rounded to ≈ 1 m."""
     out = out_dir / "coverage"
     out.mkdir(parents=True, exist_ok=True)
     features: dict[str, list] = {}
@@ -127,7 +157,7 @@ def write_geojson(result: CoverageResult, out_dir: Path) -> list[Path]:
                             "pd_threshold": sc.pd_threshold,
                             "area_km2": round(float(np.sum(np.broadcast_to(area, mask.shape)[mask])), 1),
                         },
-                        "geometry": mapping(geom) if geom is not None and not geom.is_empty else None,
+                        "geometry": rfc7946_multipolygon(geom),
                     })
     paths = []
     for product, feats in features.items():

@@ -8,9 +8,11 @@ kinds, so a typo is reported at its line in the scenario file.
 
 from __future__ import annotations
 
+import datetime
 import difflib
 import functools
 import math
+import re
 import typing
 from enum import Enum
 from typing import Annotated, Any, Literal
@@ -286,10 +288,44 @@ class Environment(_Model):
         return v
 
 
+DEMO_EPOCH_UTC = datetime.datetime(2019, 7, 12, tzinfo=datetime.timezone.utc)
+_ISO_8601 = re.compile(r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})$")
+
+
+def parse_epoch_utc(v: Any) -> datetime.datetime:
+    """A strict ISO 8601 date-time with a timezone (text or a YAML timestamp) as an aware UTC datetime."""
+    expected = "expected an ISO 8601 date and time with a timezone, e.g. 2019-07-12T00:00:00Z"
+    if isinstance(v, str):
+        text = v.strip()
+        if not _ISO_8601.match(text):
+            raise ValueError(f"{quote(text, 40)} is not a date-time with a timezone; {expected}")
+        try:
+            v = datetime.datetime.fromisoformat(text.replace("Z", "+00:00"))
+        except ValueError as exc:
+            raise ValueError(f"{quote(text, 40)}: {exc}; {expected}") from None
+    elif isinstance(v, datetime.datetime):
+        if v.tzinfo is None or v.utcoffset() is None:
+            raise ValueError(f"{v.isoformat()} has no timezone; {expected}")
+    elif isinstance(v, datetime.date):
+        raise ValueError(f"{v.isoformat()} is a date without a time and timezone; {expected}")
+    else:
+        raise ValueError(f"got {type(v).__name__}; {expected}")
+    return v.astimezone(datetime.timezone.utc)
+
+
 class Run(_Model):
     seed: int = Field(default=0, ge=0, le=2**63 - 1)
     time_step_s: Finite = Field(default=1.0, gt=0.0, le=60.0)
     duration_s: Finite | None = Field(default=None, gt=0.0, le=86_400.0)
+    epoch_utc: datetime.datetime = Field(
+        default=DEMO_EPOCH_UTC,
+        description="Absolute time of t = 0 s: ISO 8601 date and time with a timezone, e.g. "
+                    "2019-07-12T00:00:00Z; tables and exports carry UTC times from it.")
+
+    @field_validator("epoch_utc", mode="before")
+    @classmethod
+    def _epoch(cls, v: Any) -> datetime.datetime:
+        return parse_epoch_utc(v)
 
 
 class CoverageSettings(_Model):
