@@ -26,9 +26,14 @@ def export(
 
     Example: iadsim export runs/turkey-2019 --format kmz -o turkey-2019.kmz
     """
+    from iadsim.errors import InputError
     from iadsim.export import check_format, default_output, export_run
 
-    name = check_format(fmt)
+    try:
+        name = check_format(fmt)
+    except InputError as exc:  # a bad option value is a usage error (exit 2), like Click's own
+        raise typer.BadParameter(exc.message if hasattr(exc, "message") else str(exc),
+                                 param_hint="'--format'") from None
     target = out if out is not None else default_output(run_dir, name)
     written = export_run(run_dir, target, name, path_step_s=step)
     console.print(f"[green]wrote[/green] {name} export of {lit(run_dir)} to {lit(written)}")
