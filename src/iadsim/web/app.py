@@ -78,7 +78,7 @@ def create_app(root: str | Path, *, max_upload_bytes: int = MAX_UPLOAD_BYTES) ->
     if not root.is_dir():
         from iadsim.errors import OutputError
 
-        raise OutputError(f"{root}: not a folder; give a folder of runs written by iadsim run")
+        raise OutputError("not a folder; give a folder of runs written by `iadsim run`", file=root)
     app = FastAPI(title="iadsim viewer", version=_version(), docs_url="/api/docs", openapi_url="/api/openapi.json")
     runner = jobs.JobRunner(root)
     app.state.root, app.state.runner = root, runner
