@@ -44,25 +44,28 @@ class BodyLimit:
         length = dict(scope.get("headers") or []).get(b"content-length")
         if length is not None and (not length.isdigit() or int(length) > self.limit):
             return await _too_large(send, self.limit)
-        seen = 0
+        seen, refused = 0, False
 
         async def limited():
-            nonlocal seen
+            nonlocal seen, refused
             message = await receive()
-            if message["type"] == "http.request":
+            if message["type"] == "http.request" and not refused:
                 seen += len(message.get("body", b""))
-                if seen > self.limit:
-                    raise _TooLarge
+                if seen > self.limit:  # answer now; the app sees the client go away
+                    refused = True
+                    await _too_large(send, self.limit)
+                    return {"type": "http.disconnect"}
             return message
 
+        async def guarded_send(message):
+            if not refused:
+                await send(message)
+
         try:
-            return await self.app(scope, limited, send)
-        except _TooLarge:
-            return await _too_large(send, self.limit)
-
-
-class _TooLarge(Exception):
-    pass
+            return await self.app(scope, limited, guarded_send)
+        except Exception:
+            if not refused:
+                raise
 
 
 async def _too_large(send, limit: int) -> None:
