@@ -21,6 +21,7 @@ CHROMIUM = Path("/usr/bin/chromium")
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
         "--disable-component-update", "--disable-sync", "--no-first-run"]
 STATIC = Path(__file__).resolve().parents[2] / "src" / "iadsim" / "web" / "static" / "index.html"
+BUILD = Path(__file__).resolve().parents[2] / "scripts" / "build_web.sh"
 
 pytestmark = [pytest.mark.slow]
 
@@ -29,8 +30,11 @@ pytestmark = [pytest.mark.slow]
 def browser():
     if not CHROMIUM.exists():  # scripts/test.sh installs it (apt) when run as root
         pytest.fail("/usr/bin/chromium is missing: apt-get install -y chromium (scripts/test.sh does it as root)")
-    if not STATIC.is_file():
-        pytest.fail("the viewer front end is not built: scripts/build_web.sh")
+    if not STATIC.is_file():  # scripts/test.sh builds it; build it here for a bare pytest run (needs npm)
+        import subprocess
+
+        res = subprocess.run(["bash", str(BUILD), "--if-missing"], capture_output=True, text=True, timeout=900)
+        assert res.returncode == 0 and STATIC.is_file(), f"scripts/build_web.sh failed:\n{res.stdout}\n{res.stderr}"
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as pw:

@@ -100,7 +100,6 @@ function drawStatic(d) {
 function fitView() {
   const pts = [...(state.fitPoints ?? [])];
   for (const th of state.threats) for (const r of [th.rows[0], th.rows[th.rows.length - 1]]) pts.push([r.lat_deg, r.lon_deg]);
-  for (const l of coverageLayer.getLayers()) { const b = l.getBounds(); pts.push(b.getSouthWest(), b.getNorthEast()); }
   if (pts.length) map.fitBounds(L.latLngBounds(pts).pad(0.05), { maxZoom: 9 });
 }
 
@@ -141,8 +140,12 @@ async function loadPlayback(d) {
   state.tracks = [...groupBy(tracks.filter((r) => r.lat_deg != null), "track_id").entries()].map(([id, rows]) => ({ id, rows }));
   state.shots = shots;
   state.outcomes = outcomes;
-  const ends = [...truth.map((r) => r.t_s), ...shots.map((s) => s.t_intercept_s ?? 0), 0];
-  state.tMax = ends.reduce((a, b) => Math.max(a, b ?? 0), 0);
+  // a threat disappears at its kill or leak (the truth table follows the whole route)
+  const ends = new Map(outcomes.filter((o) => (o.outcome === "killed" || o.outcome === "leaked") && o.t_s != null)
+    .map((o) => [o.name, o.t_s]));
+  for (const th of state.threats) th.end = ends.get(th.name) ?? Infinity;
+  const times = [...truth.map((r) => r.t_s), ...shots.map((s) => s.t_intercept_s ?? 0), 0];
+  state.tMax = times.reduce((a, b) => Math.max(a, b ?? 0), 0);
   $("scrub").max = String(state.tMax);
   setTime(0);
 }
@@ -154,6 +157,7 @@ function lastIndexAtOrBefore(rows, t) {
 }
 
 function threatAt(th, t) {
+  if (t > th.end) return null;
   const i = lastIndexAtOrBefore(th.rows, t);
   if (i < 0) return null;
   const a = th.rows[i], b = th.rows[i + 1];
