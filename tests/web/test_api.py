@@ -75,9 +75,7 @@ def test_tables_page_and_unknown_table(client):
     "/api/runs/..", "/api/runs/...", "/api/runs/%2e%2e", "/api/runs/..%2F..%2Fetc",
     "/api/runs/small-run/coverage.png?site=..&threat_class=fighter_4gen&product=pd&altitude_m=300",
     "/api/runs/small-run/coverage.png?site=S&threat_class=..%2F..%2Fx&product=pd&altitude_m=300",
-    "/api/runs/small-run/sweep?file=../../../../etc/passwd",
-    "/api/runs/small-run/sweep?file=/etc/passwd",
-    "/api/runs/small-run/sweep?file=manifest.json",
+    "/api/sweeps/..", "/api/sweeps/..%2F..%2Fetc", "/api/sweeps/small-run",
     "/api/runs/small-run/tables/..%2Fmanifest",
     "/api/scenarios/..%2F..%2Fetc%2Fpasswd",
     "/api/scenarios/.hidden",
@@ -178,3 +176,22 @@ def test_serving_a_missing_folder_is_a_one_line_error(tmp_path, capsys):
     assert main(["serve", str(tmp_path / "nope")]) == 2
     err = capsys.readouterr().err.strip()
     assert "nope" in err and "not a folder" in err and "Traceback" not in err
+
+
+def test_sweep_summary(served, tmp_path):
+    """A folder in the layout of ``iadsim sweep`` (sweep.json, results/p*.parquet): per-point statistics."""
+    import pandas as pd
+
+    root = tmp_path / "root"
+    (root / "sw" / "results").mkdir(parents=True)
+    (root / "sw" / "sweep.json").write_text(json.dumps({"hash": "x", "points": [{}, {}]}))
+    rows = pd.DataFrame({"point": [0, 0, 1, 1], "rep": [0, 1, 0, 1], "seed": [1, 2, 3, 4],
+                         "killed": [3, 5, 1, 1], "leaked": [1, 0, 2, 4]})
+    rows.iloc[:2].to_parquet(root / "sw" / "results" / "p000000-r0000000.parquet")
+    rows.iloc[2:].to_parquet(root / "sw" / "results" / "p000001-r0000000.parquet")
+    client = TestClient(create_app(root))
+    assert client.get("/api/sweeps").json() == [{"name": "sw", "batches": 2}]
+    s = client.get("/api/sweeps/sw").json()
+    assert s["rows"] == 4 and s["definition"]["hash"] == "x"
+    assert [p["killed"]["mean"] for p in s["summary"]] == [4.0, 1.0]
+    assert s["summary"][1]["leaked"]["max"] == 4.0 and "seed" not in s["summary"][0]

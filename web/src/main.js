@@ -49,6 +49,8 @@ async function loadRuns(select) {
   if (sel.value) await openRun(sel.value);
 }
 
+$("run-select").addEventListener("change", (e) => openRun(e.target.value));
+
 function fill(sel, values, fmt = (v) => v) {
   const old = sel.value;
   sel.innerHTML = "";
@@ -298,5 +300,24 @@ async function poll(id) {
   if (job.state === "done") await loadRuns(job.run);
   else if (job.state !== "failed") setTimeout(() => poll(id), 500);
 }
+
+// ---- sweeps (folders written by iadsim sweep) ---------------------------------------------------
+async function loadSweeps() {
+  const { body: sweeps } = await api("/api/sweeps");
+  $("sweeps").hidden = !sweeps.length;
+  fill($("sweep-select"), sweeps.map((s) => s.name));
+  if (sweeps.length) await showSweep($("sweep-select").value);
+}
+
+async function showSweep(name) {
+  const { body } = await api(`/api/sweeps/${encodeURIComponent(name)}`);
+  const metrics = body.summary.length ? Object.keys(body.summary[0]).filter((k) => k !== "point") : [];
+  const fmt = (v) => (v == null ? "—" : Number(v).toFixed(2));
+  const esc = (t) => String(t).replace(/[&<>]/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;" })[c]);
+  $("sweep-table").innerHTML = `<p>${body.rows} replications</p><table><tr><th>point</th>${metrics.map((m) => `<th>${esc(m)} mean (min–max)</th>`).join("")}</tr>` +
+    body.summary.map((p) => `<tr><td>${p.point}</td>${metrics.map((m) => `<td>${fmt(p[m].mean)} (${fmt(p[m].min)}–${fmt(p[m].max)})</td>`).join("")}</tr>`).join("") + "</table>";
+}
+$("sweep-select").addEventListener("change", (e) => showSweep(e.target.value));
+loadSweeps().catch(() => {});
 
 loadRuns().catch((err) => { $("run-info").textContent = String(err.message ?? err); });

@@ -109,7 +109,7 @@ def _api_runs(app: FastAPI, root: Path) -> None:
 
     @app.get("/api/runs/{run}")
     def run_info(run: str) -> dict[str, Any]:
-        """A run: sites with nominal rings, defended assets, coverage layers, tables, sweep files."""
+        """A run: sites with nominal rings, defended assets, coverage layers, tables."""
         return data.run_detail(run_dir(root, run))
 
     def layer(run, site, threat_class, product, altitude_m):
@@ -142,19 +142,18 @@ def _api_runs(app: FastAPI, root: Path) -> None:
         """Rows of detections, tracks, truth, events, outcomes, shots, expended or gospa."""
         return data.table_records(run_dir(root, run), table, limit, offset)
 
-    @app.get("/api/runs/{run}/sweep")
-    def sweep(run: str, file: str = Query(max_length=300)) -> Any:
-        """A sweep summary file (CSV or JSON) inside the run's ``sweep*`` folder."""
-        path = run_dir(root, run)
-        target = confined(path, file)
-        rel = target.relative_to(path)
-        if not rel.parts or not rel.parts[0].startswith("sweep") or target.suffix not in (".csv", ".json") \
-                or not target.is_file():
-            raise HTTPException(404, "no such sweep file (see /api/runs/{run} 'sweeps')")
-        try:
-            return data.sweep_file(path, str(rel))
-        except (OSError, ValueError) as exc:
-            raise HTTPException(422, f"{rel}: unreadable ({type(exc).__name__})") from None
+    @app.get("/api/sweeps")
+    def sweeps() -> list[dict[str, Any]]:
+        """Every sweep folder of DIR (written by ``iadsim sweep``: ``sweep.json`` and ``results/*.parquet``)."""
+        return data.list_sweeps(root)
+
+    @app.get("/api/sweeps/{sweep}")
+    def sweep(sweep: str) -> dict[str, Any]:
+        """A sweep's definition and, per point, the replications' count, mean, std, min and max of each metric."""
+        path = confined(root, check_name(sweep, "sweep"))
+        if not (path / "sweep.json").is_file():
+            raise HTTPException(404, f"sweep {sweep!r} not found")
+        return data.sweep_summary(path)
 
 
 def _api_scenarios(app: FastAPI, root: Path, runner: jobs.JobRunner) -> None:

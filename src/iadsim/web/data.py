@@ -91,12 +91,11 @@ def run_detail(run: Path) -> dict[str, Any]:
                   "radars": [r.equipment for r in s.radars], "rings": _rings(s, manifest)} for s in scenario.sites]
         assets = [{"name": a.name, "lat_deg": a.lat_deg, "lon_deg": a.lon_deg} for a in scenario.defended_assets]
     tables = [name for name, f in TABLES.items() if (run / f).is_file()]
-    sweeps = sorted(str(p.relative_to(run)) for p in run.glob("sweep*/**/*") if p.suffix in (".csv", ".json"))
     return {"name": run.name, "job": manifest.get("job"), "complete": manifest.get("complete") is True,
             "seed": manifest.get("seed"), "threat_classes": manifest.get("threat_classes", []),
             "altitudes_m": manifest.get("altitudes_m", []), "altitude_ref": manifest.get("altitude_ref"),
             "sites": sites, "assets": assets, "layers": coverage_layers(run, manifest), "tables": tables,
-            "sweeps": sweeps, "warnings": manifest.get("warnings", [])}
+            "warnings": manifest.get("warnings", [])}
 
 
 def coverage_layers(run: Path, manifest: dict[str, Any]) -> list[dict[str, Any]]:
@@ -145,7 +144,12 @@ def coverage_png(run: Path, site: str, threat_class: str, product: str, altitude
         if key in _PNG_CACHE:
             _PNG_CACHE.move_to_end(key)
             return _PNG_CACHE[key]
-    result = _render(tif, matches[0] + 1, product)
+    try:
+        result = _render(tif, matches[0] + 1, product)
+    except HTTPException:
+        raise
+    except Exception as exc:  # noqa: BLE001  (a damaged GeoTIFF is the data's fault, not the server's)
+        raise HTTPException(422, f"{tif.name}: unreadable ({type(exc).__name__})") from None
     with _LOCK:
         _PNG_CACHE[key] = result
         while len(_PNG_CACHE) > _PNG_CACHE_SIZE:
@@ -194,11 +198,35 @@ def table_records(run: Path, table: str, limit: int, offset: int) -> dict[str, A
     return {"table": table, "total": total, "offset": offset, "rows": records}
 
 
-def sweep_file(run: Path, rel: str) -> Any:
-    """A sweep summary (CSV as records, JSON as is) inside the run's ``sweep*`` folders."""
+def list_sweeps(root: Path) -> list[dict[str, Any]]:
+    out = []
+    for child in sorted(root.iterdir()) if root.is_dir() else []:
+        if child.name.startswith(".") or not (child / "sweep.json").is_file():
+            continue
+        out.append({"name": child.name, "batches": len(list((child / "results").glob("p*.parquet")))})
+    return out
+
+
+def sweep_summary(folder: Path) -> dict[str, Any]:
+    """``sweep.json`` and per-point statistics of every numeric result column (``results/p*.parquet``)."""
     import pandas as pd
 
-    path = run / rel
-    if path.suffix == ".json":
-        return json.loads(path.read_text(encoding="utf-8"))
-    return json.loads(pd.read_csv(path).to_json(orient="records", double_precision=6))
+    try:
+        definition = json.loads((folder / "sweep.json").read_text(encoding="utf-8"))
+        parts = sorted((folder / "results").glob("p*.parquet"))
+        df = pd.concat([pd.read_parquet(p) for p in parts], ignore_index=True) if parts else pd.DataFrame()
+    except Exception as exc:  # noqa: BLE001  (a damaged sweep is the data's fault)
+        raise HTTPException(422, f"{folder.name}: unreadable sweep ({type(exc).__name__})") from None
+    summary: list[dict[str, Any]] = []
+    if "point" in df.columns and len(df):
+        metrics = [c for c in df.select_dtypes("number").columns if c not in ("point", "rep", "seed")]
+        stats = df.groupby("point")[metrics].agg(["count", "mean", "std", "min", "max"]) if metrics else None
+        for point, row in (stats.iterrows() if stats is not None else []):
+            summary.append({"point": int(point), **{m: {k: _num(row[(m, k)]) for k in ("count", "mean", "std", "min", "max")}
+                                                    for m in metrics}})
+    return {"name": folder.name, "definition": definition, "rows": int(len(df)), "summary": summary}
+
+
+def _num(v: Any) -> float | None:
+    v = float(v)
+    return v if math.isfinite(v) else None
