@@ -146,6 +146,14 @@ def test_upload_broken_scenario_shows_located_error(page, artefacts):
     _shot(page, artefacts, "viewer-broken-scenario")
 
 
+def test_edit_a_stored_scenario(page):
+    page.select_option("[data-testid=scen-stored]", "small")
+    page.click("[data-testid=scen-load]")
+    page.locator("[data-testid=scen-result].ok").wait_for(timeout=30_000)
+    assert "name: small" in page.input_value("[data-testid=scen-text]")
+    assert page.input_value("#scen-name") == "small"
+
+
 def test_start_a_small_run_and_see_it_finish(page, artefacts, server):
     page.fill("#scen-name", "browser-tiny")
     page.fill("[data-testid=scen-text]", _cf.scenario_text("browser-tiny", "[5000]", 120))

@@ -281,6 +281,7 @@ $("run").addEventListener("click", async () => {
     const put = await api(`/api/scenarios/${encodeURIComponent(name)}`, {
       method: "PUT", headers: { "content-type": "application/json" }, body: JSON.stringify({ text: $("scen-text").value }) });
     showResult(put.body);
+    loadScenarioList();
     if (!put.body.ok) return;
     const { status, body } = await api("/api/runs", { method: "POST", headers: { "content-type": "application/json" },
       body: JSON.stringify({ scenario: name }) });
@@ -290,6 +291,20 @@ $("run").addEventListener("click", async () => {
     $("job-status").className = "small error";
     $("job-status").textContent = String(err.message ?? err);
   }
+});
+
+async function loadScenarioList() {
+  const { body } = await api("/api/scenarios");
+  fill($("scen-stored"), body);
+}
+
+$("scen-load").addEventListener("click", async () => {
+  const name = $("scen-stored").value;
+  if (!name) return;
+  const { body } = await api(`/api/scenarios/${encodeURIComponent(name)}`);
+  $("scen-name").value = body.name;
+  $("scen-text").value = body.text;
+  await validate();
 });
 
 async function poll(id) {
@@ -319,5 +334,6 @@ async function showSweep(name) {
 }
 $("sweep-select").addEventListener("change", (e) => showSweep(e.target.value));
 loadSweeps().catch(() => {});
+loadScenarioList().catch(() => {});
 
 loadRuns().catch((err) => { $("run-info").textContent = String(err.message ?? err); });
