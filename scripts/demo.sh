@@ -11,3 +11,6 @@ export MPLBACKEND=Agg
 out="${1:-runs/turkey-2019}"
 "$VENV/bin/iadsim" run examples/turkey-2019/scenario.yaml -o "$out"
 echo "[iadsim] open $out/report.html"
+if "$ROOT/scripts/build_web.sh" --if-missing; then
+  echo "[iadsim] or explore it in the viewer: $VENV/bin/iadsim serve $(dirname "$out")  (http://127.0.0.1:8765/)"
+fi

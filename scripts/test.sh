@@ -14,6 +14,16 @@ if ! command -v gdal_viewshed >/dev/null 2>&1; then
   fi
 fi
 
+if [ "$(id -u)" = "0" ] && [ ! -x /usr/bin/chromium ] && command -v apt-get >/dev/null 2>&1; then
+  echo "[iadsim] installing Debian's chromium for the web viewer's browser tests"
+  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium) >/dev/null
+fi
+if [ "$(id -u)" = "0" ] && ! command -v npm >/dev/null 2>&1 && command -v apt-get >/dev/null 2>&1; then
+  echo "[iadsim] installing nodejs and npm to build the web viewer"
+  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs npm) >/dev/null
+fi
+"$ROOT/scripts/build_web.sh" --if-missing  # the viewer's front end (npm ci + esbuild) when not built
+
 export NUMBA_CACHE_DIR="${NUMBA_CACHE_DIR:-$ROOT/.cache/numba}"
 export MPLBACKEND=Agg
 workers="${IADSIM_TEST_WORKERS:-$(nproc 2>/dev/null || echo 2)}"

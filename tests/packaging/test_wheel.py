@@ -39,6 +39,7 @@ def _clean_env(tmp: Path) -> dict[str, str]:
 
 
 def _build_wheel(tmp: Path) -> Path:
+    _run(["bash", ROOT / "scripts" / "build_web.sh", "--if-missing"], cwd=ROOT)  # the viewer ships built
     src = tmp / "source"
     src.mkdir()
     for name in ("pyproject.toml", "README.md", "LICENSE"):
@@ -60,6 +61,7 @@ def test_wheel_installs_in_a_fresh_venv_and_runs_the_packaged_demo(tmp_path):
         names = set(zf.namelist())
     for needed in ("iadsim/py.typed", "iadsim/examples/turkey-2019/scenario.yaml",
                    "iadsim/examples/turkey-2019/terrain/globe-ankara.tif",
+                   "iadsim/web/static/index.html", "iadsim/web/static/viewer.js",
                    f"iadsim-{version}.dist-info/licenses/LICENSE"):
         assert needed in names, needed
     assert any(n.startswith("iadsim/catalog/data/radars/") for n in names)
