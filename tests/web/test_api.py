@@ -169,11 +169,11 @@ def test_default_bind_is_loopback(monkeypatch, served):
 
 def test_serving_a_missing_folder_is_a_one_line_error(tmp_path, capsys):
     from iadsim.cli.main import main
-    from iadsim.errors import OutputError
+    from iadsim.errors import InputError
 
-    with pytest.raises(OutputError):
+    with pytest.raises(InputError):
         create_app(tmp_path / "nope")
-    assert main(["serve", str(tmp_path / "nope")]) == 2
+    assert main(["serve", str(tmp_path / "nope")]) == 3  # an input error (see `iadsim --help`)
     err = capsys.readouterr().err.strip()
     assert "nope" in err and "not a folder" in err and "Traceback" not in err
 

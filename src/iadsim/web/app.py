@@ -79,9 +79,9 @@ def create_app(root: str | Path, *, max_upload_bytes: int = MAX_UPLOAD_BYTES) ->
     """The viewer over the folder ``root`` (run folders, and uploaded scenarios in ``root/scenarios``)."""
     root = Path(root).resolve()
     if not root.is_dir():
-        from iadsim.errors import OutputError
+        from iadsim.errors import InputError
 
-        raise OutputError("not a folder; give a folder of runs written by `iadsim run`", file=root)
+        raise InputError("not a folder; give a folder of runs written by `iadsim run`", file=root)
     app = FastAPI(title="iadsim viewer", version=_version(), docs_url="/api/docs", openapi_url="/api/openapi.json")
     runner = jobs.JobRunner(root)
     app.state.root, app.state.runner = root, runner

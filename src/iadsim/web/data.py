@@ -194,7 +194,7 @@ def table_records(run: Path, table: str, limit: int, offset: int) -> dict[str, A
         raise HTTPException(422, f"{run.name}/{path.name}: unreadable ({type(exc).__name__})") from None
     total = len(df)
     df = df.iloc[offset: offset + limit]
-    records = json.loads(df.to_json(orient="records", double_precision=6))
+    records = json.loads(df.to_json(orient="records", double_precision=6, date_format="iso"))
     return {"table": table, "total": total, "offset": offset, "rows": records}
 
 
