@@ -35,6 +35,7 @@ reference range's low/high) rescales each radar's SNR grid instead of recomputin
 
 from __future__ import annotations
 
+import functools
 import math
 import time
 from collections.abc import Callable, Sequence
@@ -66,6 +67,9 @@ class RadarLayers:
     #: radar's band × radar constant from the reference range's low/high
     snr_scale_low: np.ndarray | None = None
     snr_scale_high: np.ndarray | None = None
+    #: Pd (classes, altitudes, rows, cols) at the SNR scaled by ``snr_scale_low`` / ``_high``
+    pd_low: np.ndarray | None = None
+    pd_high: np.ndarray | None = None
 
 
 @dataclass
@@ -133,37 +137,25 @@ def _heights(ground_m: np.ndarray, altitude_m: float, ref: AltRef) -> tuple[np.n
 
 def radar_layers(world: World, radar: RadarInstance, dem: Dem, gr_m: np.ndarray, az_rad: np.ndarray,
                  classes: Sequence[str], altitudes_m: Sequence[float], ref: AltRef) -> RadarLayers:
-    """Pd of one radar on ``dem`` for every class × altitude (see module docstring)."""
-    ground = np.asarray(dem.height_m, dtype=np.float64)
+    """Pd of one radar on ``dem`` for every class × altitude (see module docstring): one fused
+    pass for visibility and SNR of every layer (:meth:`World.radar_visible_snr_layers`, geometry
+    once per cell), one for Pd of every class and layer (:meth:`PdTable.pd_layers` on the world's
+    table for this radar)."""
     terrain = world.radar_terrain(radar)
     if terrain.dem.shape != dem.shape or terrain.dem.transform != dem.transform:
         raise ValueError("radar_layers needs the grid of the radar's site window (World.site_window)")
     lvh = terrain.lowest_visible_height_m
-    table = world.pd_table(radar)
-    n_c, n_a = len(classes), len(altitudes_m)
-    pd = np.zeros((n_c, n_a) + ground.shape, dtype=np.float32)
-    snr_all = np.zeros((n_c, n_a) + ground.shape, dtype=np.float32)
-    geometric = np.zeros((n_a,) + ground.shape, dtype=bool)
-    rcs = [world.rcs_m2(c, radar.band) for c in classes]
-    cell_x, cell_y = dem.xy(*np.indices(ground.shape))
     cell_m = float(np.mean(dem.cell_size_m()))
-    for a, alt in enumerate(altitudes_m):
-        _, h_msl = _heights(ground, float(alt), ref)
-        ok, snr1 = world.radar_visible_snr(radar, gr_m, az_rad, ground, h_msl, lvh, cell_x, cell_y, cell_m)
-        geometric[a] = ok
-        if not ok.any():
-            continue
-        snr1_ok = snr1[ok]
-        for c in range(n_c):
-            snr = snr1_ok * rcs[c]
-            snr_all[c, a][ok] = snr
-            pd[c, a][ok] = table(snr)
+    geometric, snr1 = world.radar_visible_snr_layers(radar, dem, gr_m, az_rad, altitudes_m, ref is AltRef.agl,
+                                                     lvh, cell_m)
+    rcs = np.asarray([world.rcs_m2(c, radar.band) for c in classes], dtype=np.float64)
     k_lo, k_hi = radar.radar_constant_spread_m2()
-    spread = np.array([world.rcs_spread_m2(c, radar.band) for c in classes], dtype=np.float64).reshape(n_c, 2)
-    nom = np.asarray(rcs, dtype=np.float64)
+    spread = np.array([world.rcs_spread_m2(c, radar.band) for c in classes], dtype=np.float64).reshape(len(rcs), 2)
+    scale_low = spread[:, 0] / rcs * (k_lo / radar.radar_constant_m2)
+    scale_high = spread[:, 1] / rcs * (k_hi / radar.radar_constant_m2)
+    pd, snr_all, (pd_low, pd_high) = world.pd_table(radar).pd_layers(snr1, geometric, rcs, [scale_low, scale_high])
     return RadarLayers(radar=radar, pd=pd, geometric=geometric, lowest_visible_height_m=lvh, snr=snr_all,
-                       snr_scale_low=spread[:, 0] / nom * (k_lo / radar.radar_constant_m2),
-                       snr_scale_high=spread[:, 1] / nom * (k_hi / radar.radar_constant_m2))
+                       snr_scale_low=scale_low, snr_scale_high=scale_high, pd_low=pd_low, pd_high=pd_high)
 
 
 def radar_pd_scaled(world: World, rl: RadarLayers, scale: np.ndarray) -> np.ndarray:
@@ -171,13 +163,7 @@ def radar_pd_scaled(world: World, rl: RadarLayers, scale: np.ndarray) -> np.ndar
     propagation do not depend on RCS or K, so the geometry is reused)."""
     if rl.snr is None:
         raise ValueError("radar_pd_scaled needs RadarLayers.snr")
-    table = world.pd_table(rl.radar)
-    geo = np.broadcast_to(rl.geometric[None], rl.snr.shape)
-    out = np.zeros(rl.snr.shape, dtype=np.float32)
-    for c in range(rl.snr.shape[0]):
-        sel = geo[c]
-        out[c][sel] = table(rl.snr[c][sel].astype(np.float64) * float(scale[c]))
-    return out
+    return world.pd_table(rl.radar).pd_scaled(rl.snr, rl.geometric, scale)
 
 
 def _missile_envelope(world: World, site: SiteInstance, ground: np.ndarray, gr_m: np.ndarray,
@@ -194,6 +180,7 @@ def _missile_envelope(world: World, site: SiteInstance, ground: np.ndarray, gr_m
     return env, max(m.range_max_m for m in missiles)
 
 
+@functools.lru_cache(maxsize=256)
 def m_of_n_pd_threshold(m: int, n: int, p_track: float) -> float:
     """The single-scan Pd at which P(at least M detections in N independent scans) = ``p_track``:
     P is increasing in Pd, so "P ≥ p_track" ⇔ "Pd ≥ this" (bisection on binom.sf to 1e-12)."""
@@ -237,13 +224,19 @@ def _site_products(layers: list[RadarLayers], pds: list[np.ndarray], env: np.nda
                       pd_threshold=pd_threshold)
 
 
+def _case_pd(world: World, rl: RadarLayers, name: str) -> np.ndarray:
+    pd = rl.pd_low if name == "low" else rl.pd_high
+    if pd is not None:
+        return pd
+    return radar_pd_scaled(world, rl, rl.snr_scale_low if name == "low" else rl.snr_scale_high)
+
+
 def _spread_cases(world: World, layers: list[RadarLayers], env: np.ndarray | None, valid: np.ndarray,
                   pd_threshold: float, fc_pd: float, m_of_n: tuple[int, int]) -> dict[str, ProductSet]:
     """The catalog's low and high case (scaled SNR), and the fire-control case at Pd 0.9."""
     cases = {}
     for name in ("low", "high"):
-        pds = [radar_pd_scaled(world, rl, rl.snr_scale_low if name == "low" else rl.snr_scale_high)
-               for rl in layers]
+        pds = [_case_pd(world, rl, name) for rl in layers]
         cases[name] = _site_products(layers, pds, env, valid, pd_threshold, fc_pd, m_of_n)
     fc = max(FIRE_CONTROL_PD, pd_threshold, fc_pd)
     cases["fire_control"] = _site_products(layers, [rl.pd for rl in layers], env, valid, fc, fc, m_of_n)
