@@ -44,6 +44,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from scipy.stats import binom
 
+from iadsim.coverage.kernels import accumulate_radar, finish_site
 from iadsim.geo.dem import Dem
 from iadsim.scenario import AltRef
 from iadsim.sensors.terrain import observer_geometry
@@ -197,31 +198,40 @@ def m_of_n_pd_threshold(m: int, n: int, p_track: float) -> float:
 def _site_products(layers: list[RadarLayers], pds: list[np.ndarray], env: np.ndarray | None, valid: np.ndarray,
                    pd_threshold: float, fc_threshold: float, m_of_n: tuple[int, int]) -> ProductSet:
     """Site detection (any radar), track (M of N for some radar) and engagement (site detection ∧
-    an engagement radar at ``fc_threshold`` ∧ missile envelope) from each radar's Pd."""
+    an engagement radar at ``fc_threshold`` ∧ missile envelope) from each radar's Pd; one numba
+    pass per radar (:func:`iadsim.coverage.kernels.accumulate_radar`) and one to finish."""
     m, n = m_of_n
-    shape = pds[0].shape if pds else (0,)
+    if not pds:  # a site without radars: site_coverage gives it empty products of the grid's shape
+        empty = np.zeros((0,), dtype=bool)
+        return ProductSet(radar_detection=[], detection=empty, track=empty.copy(),
+                          engagement=None if env is None else empty.copy(), pd_threshold=pd_threshold)
+    shape = pds[0].shape
     detection = np.zeros(shape, dtype=bool)
     track = np.zeros(shape, dtype=bool)
+    # Fire control needs the engagement radar's own track: its Pd ≥ threshold (which implies its
+    # line of sight, sector, elevation and range) — a stricter reading than "line of sight"
+    # alone, because the 48N6-family is guided through that radar.
+    eng_det = np.zeros(shape, dtype=bool)
+    track_threshold = m_of_n_pd_threshold(m, n, pd_threshold)
     radar_det = []
-    for pd in pds:
-        det = pd >= pd_threshold
+    for rl, pd in zip(layers, pds):
+        det = np.empty(shape, dtype=bool)
+        accumulate_radar(_flat(pd), pd_threshold, track_threshold, fc_threshold,  # World.fire_control_holds
+                         rl.radar.role == "engagement", _flat(det), _flat(detection), _flat(track), _flat(eng_det))
         radar_det.append(det)
-        detection |= det
-        track |= pd >= m_of_n_pd_threshold(m, n, pd_threshold)
-    engagement = None
-    if env is not None:
-        # Fire control needs the engagement radar's own track: its Pd ≥ threshold (which
-        # implies its line of sight, sector, elevation and range) — a stricter reading than
-        # "line of sight" alone, because the 48N6-family is guided through that radar.
-        eng_det = np.zeros(shape, dtype=bool)
-        for rl, pd in zip(layers, pds):
-            if rl.radar.role == "engagement":
-                eng_det |= pd >= fc_threshold  # World.fire_control_holds at the nominal threshold
-        engagement = detection & eng_det & env[None, ...]
-    for arr in [detection, track] + ([engagement] if engagement is not None else []):
-        arr &= valid
+    engagement = None if env is None else np.empty(shape, dtype=bool)
+    env_flat = np.zeros((1, 1), dtype=bool) if env is None else np.ascontiguousarray(env).reshape(env.shape[0], -1)
+    finish_site(_flat(detection), _flat(track), _flat(eng_det), env_flat, np.ascontiguousarray(valid).ravel(),
+                env is not None, _flat(eng_det if engagement is None else engagement))
     return ProductSet(radar_detection=radar_det, detection=detection, track=track, engagement=engagement,
                       pd_threshold=pd_threshold)
+
+
+def _flat(a: np.ndarray) -> np.ndarray:
+    """(C, A, rows, cols) → a (C, A, cells) view (the array must be C-contiguous)."""
+    if not a.flags.c_contiguous:
+        raise ValueError("coverage cubes must be C-contiguous")
+    return a.reshape(a.shape[0], a.shape[1], -1)
 
 
 def _case_pd(world: World, rl: RadarLayers, name: str) -> np.ndarray:
