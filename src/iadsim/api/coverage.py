@@ -17,6 +17,7 @@ from iadsim.api._common import Progress, compiled, prepare_output_dir
 from iadsim.api._staging import staged
 from iadsim.catalog import Catalog
 from iadsim.coverage.compute import CoverageResult, compute_coverage
+from iadsim.coverage.network import network_union, write_network
 from iadsim.coverage.products import (
     RingRow,
     map_png,
@@ -75,6 +76,8 @@ def run_coverage(scenario: str | Path | LoadedScenario, out_dir: str | Path, *,
         files += write_geotiffs(sc, out)
     files += write_geojson(result, out)
     files += write_range_ring_tables(rows, out, sector)
+    if len(result.sites) > 1:  # a network: union products (best Pd, sites covering, gaps)
+        files += write_network(network_union(result), out)
     figs: dict[str, list[tuple[str, Path]]] = {"maps": [], "polar": [], "vcd": []}
     if figures:
         if progress:

@@ -54,18 +54,3 @@ def finish_site(detection: np.ndarray, track: np.ndarray, eng_det: np.ndarray, e
                     if has_env:
                         engagement[c, a, k] = d and eng_det[c, a, k] and env[a, k]
 
-
-@numba.njit(cache=True, parallel=True)
-def union_max_count(pd: np.ndarray, covered: np.ndarray, best: np.ndarray, count: np.ndarray) -> None:
-    """best = max(best, pd); count += covered (all (C, A, cells))."""
-    n_c, n_a, n = pd.shape
-    for b in numba.prange((n + BLOCK - 1) // BLOCK):
-        k0, k1 = b * BLOCK, min(n, (b + 1) * BLOCK)
-        for c in range(n_c):
-            for a in range(n_a):
-                for k in range(k0, k1):
-                    p = pd[c, a, k]
-                    if p > best[c, a, k]:
-                        best[c, a, k] = p
-                    if covered[c, a, k]:
-                        count[c, a, k] += 1
