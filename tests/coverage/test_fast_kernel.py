@@ -178,3 +178,31 @@ def test_tile_size_errors_are_one_line(two_sites):
     with pytest.raises(TileSizeError) as e:
         check_tile_size(100_000, 20, 4, memory_bytes=8 * 2**30)
     assert "\n" not in str(e.value) and "smaller --tile-size" in str(e.value)
+
+
+@pytest.mark.slow
+def test_dask_local_cluster_gives_the_same_products(two_sites):
+    """Per-site and per-tile work on a local Dask cluster of 2 workers equals the local result."""
+    from iadsim.coverage.distributed import close, compute_coverage_dask, connect, map_tiles_dask
+    from iadsim.coverage.tiles import network_tiled
+
+    client = connect(n_local=2)
+    try:
+        res = compute_coverage_dask(two_sites.world, client)
+        for a, b in zip(res.sites, two_sites.sites):
+            np.testing.assert_array_equal(a.pd_max, b.pd_max)
+            np.testing.assert_array_equal(a.engagement, b.engagement)
+        got = network_tiled(two_sites.world, 40, map_tiles=map_tiles_dask(client))
+    finally:
+        close(client)
+    ref = network_union(two_sites)
+    np.testing.assert_array_equal(got.best_pd, ref.best_pd)
+    np.testing.assert_array_equal(got.n_sites["track"], ref.n_sites["track"])
+
+
+def test_unreachable_scheduler_is_one_line():
+    from iadsim.coverage.distributed import SchedulerError, connect
+
+    with pytest.raises(SchedulerError) as e:
+        connect(scheduler="tcp://127.0.0.1:9")
+    assert "\n" not in str(e.value) and "tcp://127.0.0.1:9" in str(e.value)
