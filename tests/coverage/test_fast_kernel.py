@@ -157,11 +157,23 @@ def test_tiled_network_equals_untiled_cell_for_cell(catalog, two_sites, tile_siz
 
 def test_tiled_geotiffs_hold_the_union(two_sites, tmp_path):
     """The out-of-core sink writes tiled, compressed GeoTIFFs with overviews equal to the union."""
-    from iadsim.coverage.tiles import GeoTiffSink, network_tiled, plan_tiles
+    from iadsim.coverage.tiles import GeoTiffSink, network_tiled
 
     ref = network_union(two_sites)
-    paths = network_tiled(two_sites.world, 64, GeoTiffSink(plan_tiles(two_sites.world), tmp_path))
+    sinks = []
+
+    def sink(plan):
+        sinks.append(GeoTiffSink(plan, tmp_path))
+        return sinks[-1]
+
+    paths = network_tiled(two_sites.world, 64, sink)
     assert len(paths) == 3 * 4  # per class: best Pd and three site counts
+    # the ring table accumulated tile by tile equals the in-memory one
+    want = {(r["product"], r["threat_class"], r["altitude_m"]): r for r in ring_table(ref)}
+    for r in sinks[0].ring_rows():
+        w = want[(r["product"], r["threat_class"], r["altitude_m"])]
+        assert r["covered_km2"] == pytest.approx(w["covered_km2"], abs=0.2)
+        assert r["inside_rings_km2"] == pytest.approx(w["inside_rings_km2"], abs=0.2)
     with rasterio.open(tmp_path / "network" / "cruise_missile_track_sites.tif") as ds:
         assert ds.profile["tiled"] and ds.profile["compress"] == "deflate" and ds.overviews(1)
         data = ds.read()

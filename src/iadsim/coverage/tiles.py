@@ -274,6 +274,11 @@ class GeoTiffSink:
         base = dict(driver="GTiff", height=rows, width=cols, count=len(plan.altitudes_m), crs=plan.dem.crs.to_wkt(),
                     transform=plan.dem.transform, compress="deflate", tiled=True, blockxsize=block,
                     blockysize=block, BIGTIFF="IF_SAFER")
+        self.area_km2 = _cell_area_km2(_Grid(plan.dem))
+        n_c, n_a = len(plan.classes), len(plan.altitudes_m)
+        #: product → km² inside the nominal rings; product → (C, A) km² of it covered by ≥ 1 site
+        self.ring_km2 = {p: 0.0 for p in PRODUCTS}
+        self.covered_km2 = {p: np.zeros((n_c, n_a)) for p in PRODUCTS}
         self.files: dict[tuple[str, str], rasterio.io.DatasetWriter] = {}
         self.paths: list[Path] = []
         for cls in plan.classes:
@@ -295,12 +300,37 @@ class GeoTiffSink:
 
     def __call__(self, t: TileResult) -> None:
         r0, r1, c0, c1 = t.bounds
+        self._areas(t)
         win = Window(c0, r0, c1 - c0, r1 - r0)
         outside = ~t.analysed[None]
         for ci, cls in enumerate(self.plan.classes):
             self.files[(cls, "pd")].write(np.where(outside, np.float32(np.nan), t.best_pd[ci]), window=win)
             for p in PRODUCTS:
                 self.files[(cls, p)].write(np.where(outside, np.uint16(65535), t.n_sites[p][ci]), window=win)
+
+    def _areas(self, t: TileResult) -> None:
+        r0, r1, c0, c1 = t.bounds
+        rows = self.area_km2[r0:r1] if self.area_km2.shape[0] > 1 else self.area_km2  # (rows, 1) or (1, 1)
+        area = np.ascontiguousarray(np.broadcast_to(rows, (r1 - r0, c1 - c0)))
+        for p in PRODUCTS:
+            ring = t.inside_ring[p]
+            self.ring_km2[p] += float(area[ring].sum())
+            self.covered_km2[p] += np.einsum("caij,ij->ca", (t.n_sites[p] > 0) & ring[None, None], area)
+
+    def ring_rows(self) -> list[dict]:
+        """The network ring table (as :func:`iadsim.coverage.network.ring_table`, without max_sites)."""
+        rows = []
+        for p in PRODUCTS:
+            if self.ring_km2[p] <= 0:
+                continue
+            for ci, cls in enumerate(self.plan.classes):
+                for a, alt in enumerate(self.plan.altitudes_m):
+                    cov = float(self.covered_km2[p][ci, a])
+                    rows.append({"product": p, "threat_class": cls, "altitude_m": alt,
+                                 "altitude_ref": self.plan.ref.value, "inside_rings_km2": round(self.ring_km2[p], 1),
+                                 "covered_km2": round(cov, 1), "gap_km2": round(self.ring_km2[p] - cov, 1),
+                                 "covered_fraction": round(cov / self.ring_km2[p], 4)})
+        return rows
 
     def close(self) -> list[Path]:
         for ds in self.files.values():
@@ -314,21 +344,21 @@ class GeoTiffSink:
 Sink = Callable[[TileResult], None]
 
 
-def network_tiled(world: World, tile_size: int, sink: Sink | None = None, *,
+def network_tiled(world: World, tile_size: int, sink: Callable[[TilePlan], Sink] | None = None, *,
                   map_tiles: Callable[..., Iterator[TileResult]] | None = None) -> object:
-    """The network's union products computed tile by tile and handed to ``sink`` (default: an
-    :class:`ArraySink`; returns ``sink.close()``). ``map_tiles(world, plan, bounds_list)`` may run
-    the tiles elsewhere (:func:`iadsim.coverage.dask.map_tiles_dask`); results arrive in any order."""
+    """The network's union products computed tile by tile and handed to ``sink(plan)`` (default:
+    :class:`ArraySink`); returns that sink's ``close()``. ``map_tiles(world, plan, bounds_list)``
+    may run the tiles elsewhere (:func:`iadsim.coverage.distributed.map_tiles_dask`); results
+    arrive in any order."""
     cs = world.scenario.coverage
     n_layers = len(world.scenario.threat_classes_for_coverage() or list(world.catalog.names("threat"))) * len(
         cs.altitudes_m)
     n_radars = max((len(s.radars) for s in world.sites), default=1)
     check_tile_size(tile_size, n_layers, n_radars, grid_cells=world.dem.height_m.size)  # before any terrain pass
     plan = plan_tiles(world)
-    sink = sink if sink is not None else ArraySink(plan)
+    out = (sink or ArraySink)(plan)
     bounds = list(tiles(plan.dem.shape, tile_size))
     results = map_tiles(world, plan, bounds) if map_tiles else (compute_tile(world, plan, b) for b in bounds)
     for t in results:
-        sink(t)
-    return sink.close()  # type: ignore[attr-defined]
-
+        out(t)
+    return out.close()  # type: ignore[attr-defined]
