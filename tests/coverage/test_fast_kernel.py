@@ -218,3 +218,20 @@ def test_unreachable_scheduler_is_one_line():
     with pytest.raises(SchedulerError) as e:
         connect(scheduler="tcp://127.0.0.1:9")
     assert "\n" not in str(e.value) and "tcp://127.0.0.1:9" in str(e.value)
+
+
+def test_cli_tiled_and_bad_options_are_one_line(tmp_path, capsys):
+    """`iadsim coverage --tile-size` writes the network's tiled GeoTIFFs; a bad tile size and an
+    unreachable scheduler are one-line errors with exit status 2."""
+    from iadsim.cli.main import main
+
+    scen = tmp_path / "s.yaml"
+    scen.write_text(_text(sites=((LAT, LON), (LAT + 0.9, LON + 1.2)), cell_m=4000))
+    assert main(["coverage", str(scen), "-o", str(tmp_path / "t"), "--tile-size", "64"]) == 0
+    assert (tmp_path / "t" / "network" / "lo_fighter_pd.tif").is_file()
+    assert (tmp_path / "t" / "network" / "rings.csv").is_file()
+    capsys.readouterr()
+    for args, what in ((["--tile-size", "3"], "tile size"), (["--scheduler", "tcp://127.0.0.1:9"], "scheduler")):
+        assert main(["coverage", str(scen), "-o", str(tmp_path / "b"), "--no-figures", *args]) == 2
+        err = capsys.readouterr().err
+        assert what in err and "Traceback" not in err and len(err.strip().splitlines()) == 1

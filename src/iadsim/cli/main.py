@@ -149,6 +149,13 @@ def coverage(
     no_figures: Annotated[bool, typer.Option("--no-figures", help="Skip PNG maps and diagrams.")] = False,
     force: ForceOpt = False,
     overwrite: OverwriteOpt = False,
+    tile_size: Annotated[Optional[int], typer.Option(
+        "--tile-size", help="Network union products only, computed in tiles of this many cells a side and "
+        "written to tiled GeoTIFFs (for DEMs too large for memory).")] = None,
+    scheduler: Annotated[Optional[str], typer.Option(
+        "--scheduler", help="Run per-site/per-tile work on the Dask scheduler at tcp://HOST:PORT.")] = None,
+    dask_local: Annotated[Optional[int], typer.Option(
+        "--dask-local", help="Run per-site/per-tile work on a local Dask cluster of N worker processes.")] = None,
 ) -> None:
     """Compute detection, track and engagement coverage and write maps, GeoTIFF, GeoJSON and a report.
 
@@ -159,7 +166,7 @@ def coverage(
     loaded = preflight_load(scenario, ("coverage",), force)
     with progress_reporter() as report:
         run = run_coverage(loaded, out, progress=report, figures=not no_figures, force=True,
-                           overwrite=overwrite)
+                           overwrite=overwrite, tile_size=tile_size, scheduler=scheduler, dask_local=dask_local)
     alts = run.result.sites[0].altitudes_m if run.result.sites else []
     ref = run.result.sites[0].altitude_ref.value.upper() if run.result.sites else ""
     table = Table(title="Range ring vs physics: median reach over sectors, km (nominal ring in brackets)")
@@ -173,9 +180,11 @@ def coverage(
         grouped.setdefault(key, {})[r.altitude_m] = f"{float(np.median(r.reach_km)):.0f}"
     for (site, product, radar, cls, nominal_km), cells in grouped.items():
         table.add_row(lit(site), product, lit(radar), lit(f"{cls} [{nominal_km:.0f}]"), *[cells.get(a, "") for a in alts])
-    console.print(table)
+    if run.rows:
+        console.print(table)
     console.print(f"[green]wrote[/green] {len(run.files) + 2} files to {lit(run.out_dir)} in "
-                  f"{run.manifest['timings_s']['total']:.1f} s; report: {lit(run.report)}")
+                  f"{run.manifest['timings_s']['total']:.1f} s; "
+                  + (f"report: {lit(run.report)}" if run.report else "network products in tiles, no report"))
 
 
 @catalog_app.command("list")

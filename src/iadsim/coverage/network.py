@@ -211,8 +211,11 @@ def ring_table(net: NetworkCoverage) -> list[dict]:
 
 
 def _write_ring_table(net: NetworkCoverage, out: Path) -> Path:
-    rows = ring_table(net)
-    p = out / "rings.csv"
+    return write_ring_rows(ring_table(net), out / "rings.csv")
+
+
+def write_ring_rows(rows: list[dict], p: Path) -> Path:
+    """The network ring table as CSV."""
     with p.open("w", newline="") as f:
         w = csv.DictWriter(f, fieldnames=list(rows[0]) if rows else ["product"])
         w.writeheader()
