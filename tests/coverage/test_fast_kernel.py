@@ -235,3 +235,25 @@ def test_cli_tiled_and_bad_options_are_one_line(tmp_path, capsys):
         assert main(["coverage", str(scen), "-o", str(tmp_path / "b"), "--no-figures", *args]) == 2
         err = capsys.readouterr().err
         assert what in err and "Traceback" not in err and len(err.strip().splitlines()) == 1
+
+
+def test_dem_short_of_the_range_warns_with_site_and_bearings(catalog, tmp_path):
+    """A 201 km square DEM around the site with a 120 km coverage radius: the range is cut at the
+    DEM's four sides (bearings around 90°, 180°, 270° and 0°), not at its corners."""
+    from iadsim.coverage.compute import missing_bearings
+    from iadsim.geo.dem import synthetic_dem, write_geotiff
+
+    dem = synthetic_dem((201, 201), 1000.0, flat=True, center_lat_rad=math.radians(LAT),
+                        center_lon_rad=math.radians(LON))
+    write_geotiff(dem, tmp_path / "dem.tif")
+    text = _text(cell_m=3000).replace("  surface: land\n", "  surface: land\n  dem: dem.tif\n")
+    text = text.replace("max_range_km: 250", "max_range_km: 120")
+    loaded = parse_scenario(text, str(tmp_path / "s.yaml"), base_dir=tmp_path, catalog=catalog)
+    world = compile_world(loaded, catalog)
+    sc = compute_coverage(world).sites[0]
+    assert len(sc.warnings) == 2 and all("\n" not in w and "'S0'" in w and "120 km" in w for w in sc.warnings)
+    sectors = missing_bearings(world.dem, sc.site.lat_rad, sc.site.lon_rad, 120e3)
+    assert len(sectors) == 4
+    centres = sorted(((lo + ((hi - lo) % 360) / 2) % 360) for lo, hi in sectors)
+    np.testing.assert_allclose(centres, [0, 90, 180, 270], atol=3)
+    assert any(w in sc.notes for w in sc.warnings)

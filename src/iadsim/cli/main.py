@@ -167,6 +167,8 @@ def coverage(
     with progress_reporter() as report:
         run = run_coverage(loaded, out, progress=report, figures=not no_figures, force=True,
                            overwrite=overwrite, tile_size=tile_size, scheduler=scheduler, dask_local=dask_local)
+    for w in (w for sc in run.result.sites for w in sc.warnings):
+        err_console.print(f"[bold yellow]warning:[/bold yellow] {escape(w)}", highlight=False, soft_wrap=True)
     alts = run.result.sites[0].altitudes_m if run.result.sites else []
     ref = run.result.sites[0].altitude_ref.value.upper() if run.result.sites else ""
     table = Table(title="Range ring vs physics: median reach over sectors, km (nominal ring in brackets)")

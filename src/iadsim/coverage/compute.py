@@ -46,6 +46,7 @@ from scipy.stats import binom
 
 from iadsim.coverage.kernels import accumulate_radar, finish_site
 from iadsim.geo.dem import Dem
+from iadsim.geo.frames import geodesic_forward
 from iadsim.scenario import AltRef
 from iadsim.sensors.terrain import observer_geometry
 from iadsim.world import RadarInstance, SiteInstance, World
@@ -114,6 +115,8 @@ class SiteCoverage:
     #: "low" / "high" (catalog spread of RCS and radar constant, at pd_threshold) and
     #: "fire_control" (nominal figures, engagement radar at FIRE_CONTROL_PD, others at Pd 0.9 too)
     cases: dict[str, ProductSet] = field(default_factory=dict)
+    #: one-line warnings for the user (e.g. a DEM that does not reach a radar's range)
+    warnings: list[str] = field(default_factory=list)
 
     def products(self) -> dict[str, np.ndarray]:
         out = {"detection": self.detection, "track": self.track}
@@ -293,13 +296,59 @@ def site_coverage(world: World, site: SiteInstance, classes: Sequence[str], alti
             nominal.engagement = np.zeros(shape, dtype=bool)
     cases = _spread_cases(world, layers, use_env, valid, pd_threshold, fc_pd, m_of_n) if layers else {}
     nominal_det = max((world.radars[ri].reference_range_m for ri in site.radars), default=0.0)
+    warnings = dem_reach_warnings(world, site)
+    notes.extend(warnings)
     return SiteCoverage(
         site=site, dem=dem, classes=list(classes), altitudes_m=[float(a) for a in altitudes_m],
         altitude_ref=ref, pd_threshold=pd_threshold, ground_range_m=gr_m, az_rad=az_rad, valid=valid,
         radars=layers, detection=nominal.detection, pd_max=pd_max, track=nominal.track,
         engagement=nominal.engagement, nominal_detection_m=nominal_det, nominal_engagement_m=nominal_eng,
-        notes=notes, seconds=time.perf_counter() - t0, cases=cases,
+        notes=notes, seconds=time.perf_counter() - t0, cases=cases, warnings=warnings,
     )
+
+
+def missing_bearings(dem: Dem, lat_rad: float, lon_rad: float, range_m: float,
+                     step_deg: float = 5.0) -> list[tuple[float, float]]:
+    """Bearing sectors (degrees, clockwise from north, merged) along which the point at ``range_m``
+    from (lat, lon) falls outside ``dem``: each sampled bearing stands for ± step/2."""
+    az_deg = np.arange(0.0, 360.0, step_deg)
+    lat, lon = geodesic_forward(np.full(az_deg.size, lat_rad), np.full(az_deg.size, lon_rad),
+                                np.radians(az_deg), np.full(az_deg.size, range_m))
+    rows, cols = dem.rowcol(*dem.latlon_to_xy(lat, lon))
+    n_r, n_c = dem.shape
+    miss = ~((rows >= 0) & (rows < n_r) & (cols >= 0) & (cols < n_c))
+    if miss.all():
+        return [(0.0, 360.0)]
+    start = int(np.argmin(miss))  # a covered bearing: runs never wrap past it
+    order = np.roll(np.arange(az_deg.size), -start)
+    sectors: list[tuple[float, float]] = []
+    run: list[int] = []
+    for i in list(order) + [start]:
+        if miss[i]:
+            run.append(int(i))
+        elif run:
+            lo = (az_deg[run[0]] - step_deg / 2) % 360.0
+            sectors.append((float(lo), float((lo + len(run) * step_deg) % 360.0 or 360.0)))
+            run = []
+    return sectors
+
+
+def dem_reach_warnings(world: World, site: SiteInstance) -> list[str]:
+    """One line per radar of ``site`` whose range (clipped to the coverage radius) the DEM does
+    not reach, naming the site and the bearing sectors that are cut at the DEM's edge."""
+    if world.dem_is_generated:
+        return []
+    radius = world.coverage_radius_m()
+    out = []
+    for ri in site.radars:
+        radar = world.radars[ri]
+        range_m = min(radar.max_range_m, radius)
+        sectors = missing_bearings(world.dem, site.lat_rad, site.lon_rad, range_m)
+        if sectors:
+            text = ", ".join(f"{lo:.1f}–{hi:.1f}°" for lo, hi in sectors)
+            out.append(f"site {site.name!r}: the DEM does not reach the {range_m / 1e3:.0f} km range of "
+                       f"{radar.equipment} at bearings {text}; coverage there stops at the DEM's edge")
+    return out
 
 
 def compute_coverage(world: World, progress: Progress | None = None) -> CoverageResult:
