@@ -17,6 +17,9 @@ from iadsim.api._common import Progress, compiled, prepare_output_dir
 from iadsim.api._staging import staged
 from iadsim.catalog import Catalog
 from iadsim.coverage.compute import CoverageResult, compute_coverage
+from iadsim.coverage.distributed import close, compute_coverage_dask, connect, map_tiles_dask
+from iadsim.coverage.network import network_union, write_network, write_ring_rows
+from iadsim.coverage.tiles import GeoTiffSink, check_tile_size, network_tiled
 from iadsim.coverage.products import (
     RingRow,
     map_png,
@@ -58,14 +61,34 @@ def run_coverage(scenario: str | Path | LoadedScenario, out_dir: str | Path, *,
                  precomputed: CoverageResult | None = None,  # written instead of computing (iadsim.run)
                  catalog: Catalog | None = None, progress: Progress | None = None,
                  figures: bool = True, world: World | None = None, report: bool = True,
-                 force: bool = False) -> CoverageRun:
+                 force: bool = False, tile_size: int | None = None, scheduler: str | None = None,
+                 dask_local: int | None = None) -> CoverageRun:
     """Compile ``scenario``, compute its coverage products and write them with a report to ``out_dir``.
-    ``world`` reuses an already compiled world; ``report=False`` skips ``report.html``."""
+    ``world`` reuses an already compiled world; ``report=False`` skips ``report.html``.
+
+    ``tile_size`` (cells): compute only the network's union products, tile by tile, into tiled
+    GeoTIFFs and ``network/rings.csv`` (out of core; no per-site products, maps or report).
+    ``scheduler`` (``tcp://HOST:PORT``) or ``dask_local`` (N local worker processes): run the
+    per-site (or per-tile) work on a Dask cluster (:mod:`iadsim.coverage.distributed`)."""
     world = precomputed.world if precomputed is not None else world
     t0 = time.perf_counter()
+    if tile_size is not None:
+        check_tile_size(tile_size, 1, 1)  # a bad number fails before any work
     loaded, catalog, world = compiled(scenario, catalog, world, progress, force=force, jobs=("coverage",))
     out = prepare_output_dir(out_dir)
-    result = precomputed if precomputed is not None else compute_coverage(world, progress)
+    client = connect(scheduler, dask_local) if (scheduler is not None or dask_local is not None) else None
+    try:
+        if tile_size is not None:
+            return _run_tiled(loaded, world, out, tile_size, client, progress, t0)
+        if precomputed is not None:
+            result = precomputed
+        elif client is not None:
+            result = compute_coverage_dask(world, client)
+        else:
+            result = compute_coverage(world, progress)
+    finally:
+        if client is not None:
+            close(client)
     sector = world.scenario.coverage.sector_deg
     rows = range_ring_rows(result, sector)
     files: list[Path] = []
@@ -75,6 +98,8 @@ def run_coverage(scenario: str | Path | LoadedScenario, out_dir: str | Path, *,
         files += write_geotiffs(sc, out)
     files += write_geojson(result, out)
     files += write_range_ring_tables(rows, out, sector)
+    if len(result.sites) > 1:  # a network: union products (best Pd, sites covering, gaps)
+        files += write_network(network_union(result), out)
     figs: dict[str, list[tuple[str, Path]]] = {"maps": [], "polar": [], "vcd": []}
     if figures:
         if progress:
@@ -86,6 +111,28 @@ def run_coverage(scenario: str | Path | LoadedScenario, out_dir: str | Path, *,
     path = write_coverage_report(result, rows, figs, manifest, out / "report.html") if report else None
     return CoverageRun(out_dir=out, result=result, rows=rows, files=files, manifest=manifest, report=path,
                        figures=figs)
+
+
+def _run_tiled(loaded: LoadedScenario, world: World, out: Path, tile_size: int, client: Any,
+               progress: Progress | None, t0: float) -> CoverageRun:
+    """The out-of-core path of :func:`run_coverage`: network GeoTIFFs and ring table only."""
+    if progress:
+        progress(f"network coverage in tiles of {tile_size} cells", 0.0)
+    sinks: list[GeoTiffSink] = []
+
+    def sink(plan: Any) -> GeoTiffSink:
+        sinks.append(GeoTiffSink(plan, out))
+        return sinks[-1]
+
+    t1 = time.perf_counter()
+    files = list(network_tiled(world, tile_size, sink, map_tiles=map_tiles_dask(client) if client else None))
+    seconds = time.perf_counter() - t1
+    files.append(write_ring_rows(sinks[0].ring_rows(), out / "network" / "rings.csv"))
+    result = CoverageResult(world=world, sites=[], seconds=seconds)
+    manifest = _manifest(loaded, world, result, out, files, time.perf_counter() - t0)
+    manifest["tiled"] = {"tile_size": tile_size, "dask": bool(client)}
+    (out / "manifest.json").write_text(json.dumps(manifest, indent=2))
+    return CoverageRun(out_dir=out, result=result, rows=[], files=files, manifest=manifest, report=None)
 
 
 def _figures(world: World, result: CoverageResult, rows: list[RingRow], out: Path) -> dict[str, list[tuple[str, Path]]]:

@@ -304,6 +304,15 @@ def _ring_record(site: str, product: str, radar: str, cls: str, alt: float, ref:
             "area_fraction": np.asarray(frac, float)}
 
 
+def ring_records(rows: list[Any]) -> list[dict[str, Any]]:
+    """Coverage ``RingRow``s (:func:`iadsim.coverage.products.range_ring_rows`) as the records
+    :func:`range_ring_frame` takes."""
+    return [{"site": r.site, "product": r.product, "radar": r.radar, "threat_class": r.threat_class,
+             "altitude_m": float(r.altitude_m), "altitude_ref": r.altitude_ref, "nominal_km": float(r.nominal_km),
+             "reach_km": np.asarray(r.reach_km, float), "area_fraction": np.asarray(r.area_fraction, float)}
+            for r in rows]
+
+
 def range_ring_frame(records: list[dict[str, Any]], sector_deg: float, *, summary: bool = False) -> pandas.DataFrame:
     """Range-ring records as the CLI's ``range_ring_vs_physics.csv`` (one row per sector, unrounded)
     or, with ``summary``, as ``range_ring_summary.csv`` (one row per site × product × radar × class ×

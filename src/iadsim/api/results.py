@@ -499,11 +499,9 @@ class Analysis:
     def _ring_records(self) -> list[dict[str, Any]]:
         from iadsim.coverage.products import range_ring_rows
 
-        rows = range_ring_rows(self.coverage_result, self.world.scenario.coverage.sector_deg)
-        return [{"site": r.site, "product": r.product, "radar": r.radar, "threat_class": r.threat_class,
-                 "altitude_m": float(r.altitude_m), "altitude_ref": r.altitude_ref, "nominal_km": float(r.nominal_km),
-                 "reach_km": np.asarray(r.reach_km, float), "area_fraction": np.asarray(r.area_fraction, float)}
-                for r in rows]
+        from iadsim.api.coverage_data import ring_records
+
+        return ring_records(range_ring_rows(self.coverage_result, self.world.scenario.coverage.sector_deg))
 
     @cached_property
     def range_rings(self) -> pandas.DataFrame:

@@ -484,6 +484,13 @@ def coverage(
     seed: SeedOpt = None,
     as_json: JsonOpt = False,
     quiet: QuietOpt = False,
+    tile_size: Annotated[Optional[int], typer.Option(
+        "--tile-size", help="Network union products only, computed in tiles of this many cells a side and "
+        "written to tiled GeoTIFFs (for DEMs too large for memory).")] = None,
+    scheduler: Annotated[Optional[str], typer.Option(
+        "--scheduler", help="Run per-site/per-tile work on the Dask scheduler at tcp://HOST:PORT.")] = None,
+    dask_local: Annotated[Optional[int], typer.Option(
+        "--dask-local", help="Run per-site/per-tile work on a local Dask cluster of N worker processes.")] = None,
 ) -> None:
     """Compute detection, track and engagement coverage and write maps, GeoTIFF, GeoJSON and a report.
 
@@ -496,9 +503,23 @@ def coverage(
     check_output(out, loaded, overwrite)
     with progress_reporter() as report:
         world = compile_for(loaded, ("coverage",), report)
-        analysis = iadsim.run(world, jobs="coverage", progress=report)
-        out_dir = analysis.to_folder(out, figures=not no_figures, overwrite=overwrite, progress=report)
-    rings = analysis.range_ring_summary
+        if tile_size or scheduler or dask_local:
+            # tiles and Dask are modes of the folder-writing job (out of core: no in-memory result)
+            from iadsim.api.coverage import run_coverage
+            from iadsim.api.coverage_data import range_ring_frame, ring_records
+
+            run = run_coverage(loaded, out, progress=report, figures=not no_figures, force=True, world=world,
+                               overwrite=overwrite, tile_size=tile_size, scheduler=scheduler,
+                               dask_local=dask_local)
+            out_dir, sites = run.out_dir, run.result.sites
+            rings = range_ring_frame(ring_records(run.rows), world.scenario.coverage.sector_deg,
+                                     summary=True)
+        else:
+            analysis = iadsim.run(world, jobs="coverage", progress=report)
+            out_dir = analysis.to_folder(out, figures=not no_figures, overwrite=overwrite, progress=report)
+            sites, rings = analysis.coverage_result.sites, analysis.range_ring_summary
+    for w in (w for sc in sites for w in sc.warnings):
+        warn(w)
     summary = job_summary("coverage", loaded, out_dir, time.perf_counter() - t0, overrides, world.notes)
     summary["range_rings"] = [
         {k: r[k] for k in ("site", "product", "radar", "threat_class", "altitude_m", "altitude_ref", "nominal_km",
@@ -506,7 +527,7 @@ def coverage(
     if as_json:
         print_json(summary)
         return
-    if not is_quiet():
+    if not is_quiet() and len(rings):
         console.print(_ring_table(rings, world))
     wrote_line(summary)
 

@@ -35,6 +35,7 @@ reference range's low/high) rescales each radar's SNR grid instead of recomputin
 
 from __future__ import annotations
 
+import functools
 import math
 import time
 from collections.abc import Callable, Sequence
@@ -43,7 +44,9 @@ from dataclasses import dataclass, field
 import numpy as np
 from scipy.stats import binom
 
+from iadsim.coverage.kernels import accumulate_radar, finish_site
 from iadsim.geo.dem import Dem
+from iadsim.geo.frames import geodesic_forward
 from iadsim.scenario import AltRef
 from iadsim.sensors.terrain import observer_geometry
 from iadsim.world import RadarInstance, SiteInstance, World
@@ -66,6 +69,9 @@ class RadarLayers:
     #: radar's band × radar constant from the reference range's low/high
     snr_scale_low: np.ndarray | None = None
     snr_scale_high: np.ndarray | None = None
+    #: Pd (classes, altitudes, rows, cols) at the SNR scaled by ``snr_scale_low`` / ``_high``
+    pd_low: np.ndarray | None = None
+    pd_high: np.ndarray | None = None
 
 
 @dataclass
@@ -109,6 +115,8 @@ class SiteCoverage:
     #: "low" / "high" (catalog spread of RCS and radar constant, at pd_threshold) and
     #: "fire_control" (nominal figures, engagement radar at FIRE_CONTROL_PD, others at Pd 0.9 too)
     cases: dict[str, ProductSet] = field(default_factory=dict)
+    #: one-line warnings for the user (e.g. a DEM that does not reach a radar's range)
+    warnings: list[str] = field(default_factory=list)
 
     def products(self) -> dict[str, np.ndarray]:
         out = {"detection": self.detection, "track": self.track}
@@ -133,37 +141,25 @@ def _heights(ground_m: np.ndarray, altitude_m: float, ref: AltRef) -> tuple[np.n
 
 def radar_layers(world: World, radar: RadarInstance, dem: Dem, gr_m: np.ndarray, az_rad: np.ndarray,
                  classes: Sequence[str], altitudes_m: Sequence[float], ref: AltRef) -> RadarLayers:
-    """Pd of one radar on ``dem`` for every class × altitude (see module docstring)."""
-    ground = np.asarray(dem.height_m, dtype=np.float64)
+    """Pd of one radar on ``dem`` for every class × altitude (see module docstring): one fused
+    pass for visibility and SNR of every layer (:meth:`World.radar_visible_snr_layers`, geometry
+    once per cell), one for Pd of every class and layer (:meth:`PdTable.pd_layers` on the world's
+    table for this radar)."""
     terrain = world.radar_terrain(radar)
     if terrain.dem.shape != dem.shape or terrain.dem.transform != dem.transform:
         raise ValueError("radar_layers needs the grid of the radar's site window (World.site_window)")
     lvh = terrain.lowest_visible_height_m
-    table = world.pd_table(radar)
-    n_c, n_a = len(classes), len(altitudes_m)
-    pd = np.zeros((n_c, n_a) + ground.shape, dtype=np.float32)
-    snr_all = np.zeros((n_c, n_a) + ground.shape, dtype=np.float32)
-    geometric = np.zeros((n_a,) + ground.shape, dtype=bool)
-    rcs = [world.rcs_m2(c, radar.band) for c in classes]
-    cell_x, cell_y = dem.xy(*np.indices(ground.shape))
     cell_m = float(np.mean(dem.cell_size_m()))
-    for a, alt in enumerate(altitudes_m):
-        _, h_msl = _heights(ground, float(alt), ref)
-        ok, snr1 = world.radar_visible_snr(radar, gr_m, az_rad, ground, h_msl, lvh, cell_x, cell_y, cell_m)
-        geometric[a] = ok
-        if not ok.any():
-            continue
-        snr1_ok = snr1[ok]
-        for c in range(n_c):
-            snr = snr1_ok * rcs[c]
-            snr_all[c, a][ok] = snr
-            pd[c, a][ok] = table(snr)
+    geometric, snr1 = world.radar_visible_snr_layers(radar, dem, gr_m, az_rad, altitudes_m, ref is AltRef.agl,
+                                                     lvh, cell_m)
+    rcs = np.asarray([world.rcs_m2(c, radar.band) for c in classes], dtype=np.float64)
     k_lo, k_hi = radar.radar_constant_spread_m2()
-    spread = np.array([world.rcs_spread_m2(c, radar.band) for c in classes], dtype=np.float64).reshape(n_c, 2)
-    nom = np.asarray(rcs, dtype=np.float64)
+    spread = np.array([world.rcs_spread_m2(c, radar.band) for c in classes], dtype=np.float64).reshape(len(rcs), 2)
+    scale_low = spread[:, 0] / rcs * (k_lo / radar.radar_constant_m2)
+    scale_high = spread[:, 1] / rcs * (k_hi / radar.radar_constant_m2)
+    pd, snr_all, (pd_low, pd_high) = world.pd_table(radar).pd_layers(snr1, geometric, rcs, [scale_low, scale_high])
     return RadarLayers(radar=radar, pd=pd, geometric=geometric, lowest_visible_height_m=lvh, snr=snr_all,
-                       snr_scale_low=spread[:, 0] / nom * (k_lo / radar.radar_constant_m2),
-                       snr_scale_high=spread[:, 1] / nom * (k_hi / radar.radar_constant_m2))
+                       snr_scale_low=scale_low, snr_scale_high=scale_high, pd_low=pd_low, pd_high=pd_high)
 
 
 def radar_pd_scaled(world: World, rl: RadarLayers, scale: np.ndarray) -> np.ndarray:
@@ -171,13 +167,7 @@ def radar_pd_scaled(world: World, rl: RadarLayers, scale: np.ndarray) -> np.ndar
     propagation do not depend on RCS or K, so the geometry is reused)."""
     if rl.snr is None:
         raise ValueError("radar_pd_scaled needs RadarLayers.snr")
-    table = world.pd_table(rl.radar)
-    geo = np.broadcast_to(rl.geometric[None], rl.snr.shape)
-    out = np.zeros(rl.snr.shape, dtype=np.float32)
-    for c in range(rl.snr.shape[0]):
-        sel = geo[c]
-        out[c][sel] = table(rl.snr[c][sel].astype(np.float64) * float(scale[c]))
-    return out
+    return world.pd_table(rl.radar).pd_scaled(rl.snr, rl.geometric, scale)
 
 
 def _missile_envelope(world: World, site: SiteInstance, ground: np.ndarray, gr_m: np.ndarray,
@@ -194,6 +184,7 @@ def _missile_envelope(world: World, site: SiteInstance, ground: np.ndarray, gr_m
     return env, max(m.range_max_m for m in missiles)
 
 
+@functools.lru_cache(maxsize=256)
 def m_of_n_pd_threshold(m: int, n: int, p_track: float) -> float:
     """The single-scan Pd at which P(at least M detections in N independent scans) = ``p_track``:
     P is increasing in Pd, so "P ≥ p_track" ⇔ "Pd ≥ this" (bisection on binom.sf to 1e-12)."""
@@ -210,31 +201,47 @@ def m_of_n_pd_threshold(m: int, n: int, p_track: float) -> float:
 def _site_products(layers: list[RadarLayers], pds: list[np.ndarray], env: np.ndarray | None, valid: np.ndarray,
                    pd_threshold: float, fc_threshold: float, m_of_n: tuple[int, int]) -> ProductSet:
     """Site detection (any radar), track (M of N for some radar) and engagement (site detection ∧
-    an engagement radar at ``fc_threshold`` ∧ missile envelope) from each radar's Pd."""
+    an engagement radar at ``fc_threshold`` ∧ missile envelope) from each radar's Pd; one numba
+    pass per radar (:func:`iadsim.coverage.kernels.accumulate_radar`) and one to finish."""
     m, n = m_of_n
-    shape = pds[0].shape if pds else (0,)
+    if not pds:  # a site without radars: site_coverage gives it empty products of the grid's shape
+        empty = np.zeros((0,), dtype=bool)
+        return ProductSet(radar_detection=[], detection=empty, track=empty.copy(),
+                          engagement=None if env is None else empty.copy(), pd_threshold=pd_threshold)
+    shape = pds[0].shape
     detection = np.zeros(shape, dtype=bool)
     track = np.zeros(shape, dtype=bool)
+    # Fire control needs the engagement radar's own track: its Pd ≥ threshold (which implies its
+    # line of sight, sector, elevation and range) — a stricter reading than "line of sight"
+    # alone, because the 48N6-family is guided through that radar.
+    eng_det = np.zeros(shape, dtype=bool)
+    track_threshold = m_of_n_pd_threshold(m, n, pd_threshold)
     radar_det = []
-    for pd in pds:
-        det = pd >= pd_threshold
+    for rl, pd in zip(layers, pds):
+        det = np.empty(shape, dtype=bool)
+        accumulate_radar(_flat(pd), pd_threshold, track_threshold, fc_threshold,  # World.fire_control_holds
+                         rl.radar.role == "engagement", _flat(det), _flat(detection), _flat(track), _flat(eng_det))
         radar_det.append(det)
-        detection |= det
-        track |= pd >= m_of_n_pd_threshold(m, n, pd_threshold)
-    engagement = None
-    if env is not None:
-        # Fire control needs the engagement radar's own track: its Pd ≥ threshold (which
-        # implies its line of sight, sector, elevation and range) — a stricter reading than
-        # "line of sight" alone, because the 48N6-family is guided through that radar.
-        eng_det = np.zeros(shape, dtype=bool)
-        for rl, pd in zip(layers, pds):
-            if rl.radar.role == "engagement":
-                eng_det |= pd >= fc_threshold  # World.fire_control_holds at the nominal threshold
-        engagement = detection & eng_det & env[None, ...]
-    for arr in [detection, track] + ([engagement] if engagement is not None else []):
-        arr &= valid
+    engagement = None if env is None else np.empty(shape, dtype=bool)
+    env_flat = np.zeros((1, 1), dtype=bool) if env is None else np.ascontiguousarray(env).reshape(env.shape[0], -1)
+    finish_site(_flat(detection), _flat(track), _flat(eng_det), env_flat, np.ascontiguousarray(valid).ravel(),
+                env is not None, _flat(eng_det if engagement is None else engagement))
     return ProductSet(radar_detection=radar_det, detection=detection, track=track, engagement=engagement,
                       pd_threshold=pd_threshold)
+
+
+def _flat(a: np.ndarray) -> np.ndarray:
+    """(C, A, rows, cols) → a (C, A, cells) view (the array must be C-contiguous)."""
+    if not a.flags.c_contiguous:
+        raise ValueError("coverage cubes must be C-contiguous")
+    return a.reshape(a.shape[0], a.shape[1], -1)
+
+
+def _case_pd(world: World, rl: RadarLayers, name: str) -> np.ndarray:
+    pd = rl.pd_low if name == "low" else rl.pd_high
+    if pd is not None:
+        return pd
+    return radar_pd_scaled(world, rl, rl.snr_scale_low if name == "low" else rl.snr_scale_high)
 
 
 def _spread_cases(world: World, layers: list[RadarLayers], env: np.ndarray | None, valid: np.ndarray,
@@ -242,8 +249,7 @@ def _spread_cases(world: World, layers: list[RadarLayers], env: np.ndarray | Non
     """The catalog's low and high case (scaled SNR), and the fire-control case at Pd 0.9."""
     cases = {}
     for name in ("low", "high"):
-        pds = [radar_pd_scaled(world, rl, rl.snr_scale_low if name == "low" else rl.snr_scale_high)
-               for rl in layers]
+        pds = [_case_pd(world, rl, name) for rl in layers]
         cases[name] = _site_products(layers, pds, env, valid, pd_threshold, fc_pd, m_of_n)
     fc = max(FIRE_CONTROL_PD, pd_threshold, fc_pd)
     cases["fire_control"] = _site_products(layers, [rl.pd for rl in layers], env, valid, fc, fc, m_of_n)
@@ -290,13 +296,59 @@ def site_coverage(world: World, site: SiteInstance, classes: Sequence[str], alti
             nominal.engagement = np.zeros(shape, dtype=bool)
     cases = _spread_cases(world, layers, use_env, valid, pd_threshold, fc_pd, m_of_n) if layers else {}
     nominal_det = max((world.radars[ri].reference_range_m for ri in site.radars), default=0.0)
+    warnings = dem_reach_warnings(world, site)
+    notes.extend(warnings)
     return SiteCoverage(
         site=site, dem=dem, classes=list(classes), altitudes_m=[float(a) for a in altitudes_m],
         altitude_ref=ref, pd_threshold=pd_threshold, ground_range_m=gr_m, az_rad=az_rad, valid=valid,
         radars=layers, detection=nominal.detection, pd_max=pd_max, track=nominal.track,
         engagement=nominal.engagement, nominal_detection_m=nominal_det, nominal_engagement_m=nominal_eng,
-        notes=notes, seconds=time.perf_counter() - t0, cases=cases,
+        notes=notes, seconds=time.perf_counter() - t0, cases=cases, warnings=warnings,
     )
+
+
+def missing_bearings(dem: Dem, lat_rad: float, lon_rad: float, range_m: float,
+                     step_deg: float = 5.0) -> list[tuple[float, float]]:
+    """Bearing sectors (degrees, clockwise from north, merged) along which the point at ``range_m``
+    from (lat, lon) falls outside ``dem``: each sampled bearing stands for ± step/2."""
+    az_deg = np.arange(0.0, 360.0, step_deg)
+    lat, lon = geodesic_forward(np.full(az_deg.size, lat_rad), np.full(az_deg.size, lon_rad),
+                                np.radians(az_deg), np.full(az_deg.size, range_m))
+    rows, cols = dem.rowcol(*dem.latlon_to_xy(lat, lon))
+    n_r, n_c = dem.shape
+    miss = ~((rows >= 0) & (rows < n_r) & (cols >= 0) & (cols < n_c))
+    if miss.all():
+        return [(0.0, 360.0)]
+    start = int(np.argmin(miss))  # a covered bearing: runs never wrap past it
+    order = np.roll(np.arange(az_deg.size), -start)
+    sectors: list[tuple[float, float]] = []
+    run: list[int] = []
+    for i in list(order) + [start]:
+        if miss[i]:
+            run.append(int(i))
+        elif run:
+            lo = (az_deg[run[0]] - step_deg / 2) % 360.0
+            sectors.append((float(lo), float((lo + len(run) * step_deg) % 360.0 or 360.0)))
+            run = []
+    return sectors
+
+
+def dem_reach_warnings(world: World, site: SiteInstance) -> list[str]:
+    """One line per radar of ``site`` whose range (clipped to the coverage radius) the DEM does
+    not reach, naming the site and the bearing sectors that are cut at the DEM's edge."""
+    if world.dem_is_generated:
+        return []
+    radius = world.coverage_radius_m()
+    out = []
+    for ri in site.radars:
+        radar = world.radars[ri]
+        range_m = min(radar.max_range_m, radius)
+        sectors = missing_bearings(world.dem, site.lat_rad, site.lon_rad, range_m)
+        if sectors:
+            text = ", ".join(f"{lo:.1f}–{hi:.1f}°" for lo, hi in sectors)
+            out.append(f"site {site.name!r}: the DEM does not reach the {range_m / 1e3:.0f} km range of "
+                       f"{radar.equipment} at bearings {text}; coverage there stops at the DEM's edge")
+    return out
 
 
 def compute_coverage(world: World, progress: Progress | None = None) -> CoverageResult:

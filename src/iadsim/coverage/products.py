@@ -34,6 +34,7 @@ from pyproj import CRS, Transformer
 from shapely.geometry import shape
 
 from iadsim.coverage.compute import CoverageResult, SiteCoverage, sector_index, sector_max_reach, sector_reach
+from iadsim.geo.dem import Dem
 from iadsim.geo.refraction import (
     ground_range_m,
     slant_range_elevation,
@@ -84,15 +85,20 @@ def write_geotiffs(sc: SiteCoverage, out_dir: Path) -> list[Path]:
 # --------------------------------------------------------------------------- GeoJSON
 def mask_polygons_wgs84(mask: np.ndarray, sc: SiteCoverage, simplify_cells: float = 0.5):
     """Polygons of ``mask`` (rows × cols) as one shapely geometry in WGS84 lon/lat."""
+    return mask_polygons_dem_wgs84(mask, sc.dem, simplify_cells)
+
+
+def mask_polygons_dem_wgs84(mask: np.ndarray, dem: Dem, simplify_cells: float = 0.5):
+    """Polygons of ``mask`` on the grid of ``dem`` as one shapely geometry in WGS84 lon/lat."""
     if not mask.any():
         return None
     geoms = [shape(g) for g, v in rasterio.features.shapes(mask.astype(np.uint8), mask=mask,
-                                                            transform=sc.dem.transform) if v == 1]
+                                                            transform=dem.transform) if v == 1]
     merged = shapely.union_all(geoms)
-    cell = abs(sc.dem.transform.a)
+    cell = abs(dem.transform.a)
     merged = merged.simplify(cell * simplify_cells, preserve_topology=True)
-    if not sc.dem.crs.is_geographic or sc.dem.crs != CRS.from_epsg(4326):
-        to_ll = Transformer.from_crs(sc.dem.crs, CRS.from_epsg(4326), always_xy=True)
+    if not dem.crs.is_geographic or dem.crs != CRS.from_epsg(4326):
+        to_ll = Transformer.from_crs(dem.crs, CRS.from_epsg(4326), always_xy=True)
         merged = shapely.transform(merged, lambda xy: np.column_stack(to_ll.transform(xy[:, 0], xy[:, 1])))
     return merged
 
