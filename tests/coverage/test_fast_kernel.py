@@ -8,6 +8,7 @@ counts placed on the network grid."""
 from __future__ import annotations
 
 import json
+import re
 import math
 
 import numpy as np
@@ -222,8 +223,8 @@ def test_unreachable_scheduler_is_one_line():
 
 def test_cli_tiled_and_bad_options_are_one_line(tmp_path, capsys):
     """`iadsim coverage --tile-size` writes the network's tiled GeoTIFFs; a bad tile size and an
-    unreachable scheduler are one-line errors with exit status 2."""
-    from iadsim.cli.main import main
+    unreachable scheduler are one-line input errors (exit status 3, `iadsim --help`)."""
+    from iadsim.cli.main import PROGRESS_LINE, main
 
     scen = tmp_path / "s.yaml"
     scen.write_text(_text(sites=((LAT, LON), (LAT + 0.9, LON + 1.2)), cell_m=4000))
@@ -232,9 +233,10 @@ def test_cli_tiled_and_bad_options_are_one_line(tmp_path, capsys):
     assert (tmp_path / "t" / "network" / "rings.csv").is_file()
     capsys.readouterr()
     for args, what in ((["--tile-size", "3"], "tile size"), (["--scheduler", "tcp://127.0.0.1:9"], "scheduler")):
-        assert main(["coverage", str(scen), "-o", str(tmp_path / "b"), "--no-figures", *args]) == 2
+        assert main(["coverage", str(scen), "-o", str(tmp_path / "b"), "--no-figures", *args]) == 3
         err = capsys.readouterr().err
-        assert what in err and "Traceback" not in err and len(err.strip().splitlines()) == 1
+        lines = [ln for ln in err.strip().splitlines() if not re.match(PROGRESS_LINE, ln)]
+        assert what in err and "Traceback" not in err and len(lines) == 1
 
 
 def test_dem_short_of_the_range_warns_with_site_and_bearings(catalog, tmp_path):
