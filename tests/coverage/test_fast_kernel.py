@@ -8,8 +8,8 @@ counts placed on the network grid."""
 from __future__ import annotations
 
 import json
-import re
 import math
+import re
 
 import numpy as np
 import pytest
