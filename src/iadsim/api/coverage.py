@@ -93,7 +93,7 @@ def _figures(world: World, result: CoverageResult, rows: list[RingRow], out: Pat
     sector = world.scenario.coverage.sector_deg
     for sc in result.sites:
         for ci, cls in enumerate(sc.classes):
-            p = map_png(sc, ci, out / "maps" / f"{slug(sc.site.name)}_{slug(cls)}.png")
+            p = map_png(sc, ci, out / "maps" / f"{slug(sc.site.name)}_{slug(cls)}.png", scenario=world.scenario)
             figs["maps"].append((f"{sc.site.name}: {cls}", p))
             for product, radar in (("engagement", "site"), ("track", "site")):
                 q = ring_polar_png(rows, sc.site.name, product, radar, cls,
