@@ -18,6 +18,7 @@ from iadsim.api._staging import staged
 from iadsim.catalog import Catalog
 from iadsim.coverage.compute import CoverageResult, compute_coverage
 from iadsim.coverage.products import (
+    map_layer_pngs,
     RingRow,
     map_png,
     range_ring_rows,
@@ -75,7 +76,7 @@ def run_coverage(scenario: str | Path | LoadedScenario, out_dir: str | Path, *,
         files += write_geotiffs(sc, out)
     files += write_geojson(result, out)
     files += write_range_ring_tables(rows, out, sector)
-    figs: dict[str, list[tuple[str, Path]]] = {"maps": [], "polar": [], "vcd": []}
+    figs: dict[str, list[tuple[str, Path]]] = {"maps": [], "polar": [], "vcd": [], "layers": []}
     if figures:
         if progress:
             progress("drawing maps and diagrams", 0.0)
@@ -89,12 +90,13 @@ def run_coverage(scenario: str | Path | LoadedScenario, out_dir: str | Path, *,
 
 
 def _figures(world: World, result: CoverageResult, rows: list[RingRow], out: Path) -> dict[str, list[tuple[str, Path]]]:
-    figs: dict[str, list[tuple[str, Path]]] = {"maps": [], "polar": [], "vcd": []}
+    figs: dict[str, list[tuple[str, Path]]] = {"maps": [], "polar": [], "vcd": [], "layers": []}
     sector = world.scenario.coverage.sector_deg
     for sc in result.sites:
         for ci, cls in enumerate(sc.classes):
             p = map_png(sc, ci, out / "maps" / f"{slug(sc.site.name)}_{slug(cls)}.png", scenario=world.scenario)
             figs["maps"].append((f"{sc.site.name}: {cls}", p))
+            figs["layers"] += map_layer_pngs(sc, ci, out / "maps" / "layers", scenario=world.scenario)
             for product, radar in (("engagement", "site"), ("track", "site")):
                 q = ring_polar_png(rows, sc.site.name, product, radar, cls,
                                    out / "polar" / f"{slug(sc.site.name)}_{product}_{slug(cls)}.png", sector)

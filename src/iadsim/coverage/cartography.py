@@ -68,7 +68,7 @@ def union_box(parts: Iterable[np.ndarray], margin: float = 0.04) -> Box:
     pts = np.concatenate([np.asarray(p, dtype=float).reshape(-1, 2) for p in parts])
     w, s = np.nanmin(pts, axis=0)
     e, n = np.nanmax(pts, axis=0)
-    mx, my = (e - w) * margin, (n - s) * margin
+    mx, my = max((e - w) * margin, 0.1), max((n - s) * margin, 0.1)
     return float(w - mx), float(s - my), float(e + mx), float(n + my)
 
 

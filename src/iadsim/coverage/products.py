@@ -286,11 +286,13 @@ def _map_box(sc: SiteCoverage, scenario) -> tuple[float, float, float, float]:
     return union_box(parts)
 
 
-def map_png(sc: SiteCoverage, cls_index: int, out_path: Path, scenario=None, max_px: int = 420) -> Path:
+def map_png(sc: SiteCoverage, cls_index: int, out_path: Path, scenario=None, max_px: int = 420,
+            alt_indices: Iterable[int] | None = None) -> Path:
     """Detection (blue) and engagement (red) per altitude over hill-shaded terrain, in longitude/latitude,
     with coastlines, borders, cities, sites, defended assets, threat routes (when ``scenario`` is given),
     every nominal ring (the map extends to show them; a dotted line marks where the terrain data ends),
-    a scale bar, a north arrow and a colour bar. Grids are downsampled to about ``max_px`` cells a side."""
+    a scale bar, a north arrow and a colour bar. Grids are downsampled to about ``max_px`` cells a side.
+    ``alt_indices`` draws only those altitude layers (one panel each; default all)."""
     from matplotlib.colors import BoundaryNorm, ListedColormap
 
     from iadsim.coverage.cartography import (attribution, cell_centres_lonlat, draw_dem_edge, draw_rings,
@@ -298,7 +300,8 @@ def map_png(sc: SiteCoverage, cls_index: int, out_path: Path, scenario=None, max
 
     plt = _plt()
     rows, cols = sc.valid.shape
-    n = len(sc.altitudes_m)
+    layers = list(range(len(sc.altitudes_m)) if alt_indices is None else alt_indices)
+    n = len(layers)
     ncol = min(n, 3)
     nrow = math.ceil(n / ncol)
     step = stride_for((rows, cols), max_px)
@@ -320,8 +323,9 @@ def map_png(sc: SiteCoverage, cls_index: int, out_path: Path, scenario=None, max
     mesh = None
     cls = sc.classes[cls_index]
     handles: list = []
-    for i, alt in enumerate(sc.altitudes_m):
-        ax = axes[i // ncol][i % ncol]
+    for k, i in enumerate(layers):
+        alt = sc.altitudes_m[i]
+        ax = axes[k // ncol][k % ncol]
         ax.pcolormesh(lon, lat, shade, cmap="gray", vmin=-0.2, vmax=1.2, shading="nearest", zorder=1,
                       rasterized=True)
         mesh = ax.pcolormesh(lon, lat, _coverage_classes(sc, cls_index, i, step), cmap=cmap, norm=norm,
@@ -335,18 +339,33 @@ def map_png(sc: SiteCoverage, cls_index: int, out_path: Path, scenario=None, max
     for j in range(n, nrow * ncol):
         axes[j // ncol][j % ncol].axis("off")
     fig.suptitle(f"{sc.site.name}: where a {cls.replace('_', ' ')} is detected (Pd ≥ {sc.pd_threshold:g}) "
-                 "and engageable; dashed = nominal catalog rings", fontsize=10)
-    fig.tight_layout(rect=(0, 0.05, 0.93, 1))
-    cax = fig.add_axes((0.94, 0.25, 0.012, 0.5))
+                 "and engageable; dashed = nominal catalog rings", fontsize=10 if ncol > 1 else 8)
+    fig.tight_layout(rect=(0, 0.06, 0.92, 1))
+    cax = fig.add_axes((0.925, 0.25, 0.015, 0.5))
     cb = fig.colorbar(mesh, cax=cax, ticks=[0, 1])
     cb.ax.set_yticklabels(["detected", "engageable"], fontsize=7, rotation=90, va="center")
     if handles:
-        fig.legend(handles=handles, loc="lower left", ncol=len(handles), fontsize=7, frameon=False)
+        fig.legend(handles=handles, loc="lower left", ncol=len(handles), fontsize=7 if ncol > 1 else 6,
+                   frameon=False)
     attribution(fig)
     out_path.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(out_path, dpi=100)
     plt.close(fig)
     return out_path
+
+
+def map_layer_pngs(sc: SiteCoverage, cls_index: int, out_dir: Path, scenario=None,
+                   max_px: int = 300) -> list[tuple[str, Path]]:
+    """One single-panel map per altitude layer (for the report's class/altitude selector):
+    ``[("site|class|altitude label", path), ...]``."""
+    cls = sc.classes[cls_index]
+    out = []
+    for i, alt in enumerate(sc.altitudes_m):
+        label = _alt_label(sc, alt)
+        p = map_png(sc, cls_index, out_dir / f"{slug(sc.site.name)}_{slug(cls)}_{slug(label)}.png", scenario,
+                    max_px=max_px, alt_indices=[i])
+        out.append((f"{sc.site.name}|{cls}|{label}", p))
+    return out
 
 
 def vertical_coverage_png(world: World, radar: RadarInstance, classes: Iterable[str], pd_threshold: float,
