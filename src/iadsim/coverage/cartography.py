@@ -92,7 +92,14 @@ def draw_basemap(ax: Any, box: Box, n_city_labels: int = 8) -> None:
         ax.plot(ln[:, 0], ln[:, 1], color="#6b4c9a", lw=0.7, ls=(0, (4, 2, 1, 2)), zorder=3)
     if bm.cities:
         ax.scatter([c.lon_deg for c in bm.cities], [c.lat_deg for c in bm.cities], s=5, c="#333333", zorder=4)
-        for c in bm.cities[:n_city_labels]:
+        labelled: list[tuple[float, float]] = []
+        span = max(box[2] - box[0], box[3] - box[1]) / 12.0
+        for c in bm.cities:  # the largest first; a district of a labelled city stays unlabelled
+            if len(labelled) >= n_city_labels:
+                break
+            if any(abs(c.lon_deg - x) < span and abs(c.lat_deg - y) < span for x, y in labelled):
+                continue
+            labelled.append((c.lon_deg, c.lat_deg))
             ax.annotate(c.name, (c.lon_deg, c.lat_deg), xytext=(2, 2), textcoords="offset points", fontsize=6,
                         color="#222222", zorder=6)
 

@@ -108,7 +108,7 @@ def _leakers(result: Any, times: np.ndarray, ready: np.ndarray) -> list[Leaker]:
 
 
 def _sentences(f: Findings) -> list[str]:
-    out = [f"Of {f.n_threats} threats, {f.killed} were killed and {f.leaked} leaked"
+    out = [f"Of {f.n_threats} threats, {f.killed} {'was' if f.killed == 1 else 'were'} killed and {f.leaked} leaked"
            + (" (" + ", ".join(f"{v} at {k}" for k, v in f.leaked_at.items()) + ")" if f.leaked_at else "")
            + ("; " + ", ".join(f"{v} {k}" for k, v in f.other.items()) if f.other else "") + "."]
     if f.leaked:
