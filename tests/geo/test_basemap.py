@@ -70,3 +70,18 @@ def test_script_is_deterministic_on_a_small_topology():
     assert [b["properties"]["countries"] for b in borders] == ["A | B"]
     assert borders[0]["geometry"]["coordinates"] == [[30.0, 40.0], [30.0, 41.0]]
     assert sum(f["properties"]["layer"] == "coastline" for f in fc["features"]) == 2
+
+
+def test_basemap_and_report_templates_are_package_data():
+    """pyproject's package-data covers the bundled basemap and the report's Jinja2 templates, so the
+    wheel carries them (a missing pattern would break every map and report of an installed iadsim)."""
+    import tomllib
+
+    pkg = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]["package-data"]
+    src = ROOT / "src" / "iadsim"
+    for package, folder in (("iadsim", src), ("iadsim.report", src / "report")):
+        files = [p.relative_to(folder) for p in (folder / ("data" if package == "iadsim" else "templates")).rglob("*")
+                 if p.is_file()]
+        assert files
+        for rel in files:
+            assert any(rel.match(pat) for pat in pkg[package]), (package, rel)
