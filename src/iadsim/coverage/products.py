@@ -319,7 +319,8 @@ def map_png(sc: SiteCoverage, cls_index: int, out_path: Path, scenario=None, max
     rings = [(sc.nominal_detection_m, f"{sc.nominal_detection_m / 1e3:.0f} km detection ring")]
     if sc.nominal_engagement_m:
         rings.append((sc.nominal_engagement_m, f"{sc.nominal_engagement_m / 1e3:.0f} km engagement ring"))
-    fig, axes = plt.subplots(nrow, ncol, figsize=(4.8 * ncol, 4.6 * nrow), squeeze=False)
+    fig, axes = plt.subplots(nrow, ncol, figsize=(4.8 * ncol, 4.6 * nrow) if ncol > 1 else (5.6, 5.6),
+                             squeeze=False)
     mesh = None
     cls = sc.classes[cls_index]
     handles: list = []
@@ -338,15 +339,24 @@ def map_png(sc: SiteCoverage, cls_index: int, out_path: Path, scenario=None, max
         ax.set_title(f"{cls} at {_alt_label(sc, alt)}", fontsize=9)
     for j in range(n, nrow * ncol):
         axes[j // ncol][j % ncol].axis("off")
+    spare = axes[-1][-1] if n < nrow * ncol else None  # an empty panel holds the colour bar and legend
+    sep = "\n" if ncol == 1 else " "
     fig.suptitle(f"{sc.site.name}: where a {cls.replace('_', ' ')} is detected (Pd ≥ {sc.pd_threshold:g}) "
-                 "and engageable; dashed = nominal catalog rings", fontsize=10 if ncol > 1 else 8)
-    fig.tight_layout(rect=(0, 0.06, 0.92, 1))
-    cax = fig.add_axes((0.925, 0.25, 0.015, 0.5))
-    cb = fig.colorbar(mesh, cax=cax, ticks=[0, 1])
-    cb.ax.set_yticklabels(["detected", "engageable"], fontsize=7, rotation=90, va="center")
-    if handles:
-        fig.legend(handles=handles, loc="lower left", ncol=len(handles), fontsize=7 if ncol > 1 else 6,
-                   frameon=False)
+                 f"and engageable;{sep}dashed = nominal catalog rings", fontsize=10 if ncol > 1 else 9)
+    fig.tight_layout(rect=(0, 0.02, 1, 1) if spare is not None else (0, 0.07, 0.9, 1))
+    if spare is not None:
+        cax = spare.inset_axes((0.1, 0.62, 0.8, 0.07))
+        cb = fig.colorbar(mesh, cax=cax, ticks=[0, 1], orientation="horizontal")
+        cb.ax.set_xticklabels(["detected", "engageable"], fontsize=8)
+        if handles:
+            spare.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, 0.5), fontsize=8, frameon=False)
+    else:
+        cax = fig.add_axes((0.91, 0.25, 0.015, 0.5))
+        cb = fig.colorbar(mesh, cax=cax, ticks=[0, 1])
+        cb.ax.set_yticklabels(["detected", "engageable"], fontsize=7, rotation=90, va="center")
+        if handles:
+            fig.legend(handles=handles, loc="lower left", bbox_to_anchor=(0, 0.02), ncol=len(handles),
+                       fontsize=7 if ncol > 1 else 6.5, frameon=False)
     attribution(fig)
     out_path.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(out_path, dpi=100)
