@@ -63,10 +63,10 @@ def test_run_writes_events_outcomes_and_one_report(tmp_path, capsys):
     manifest = json.loads((out / "manifest.json").read_text())
     assert manifest["job"] == "run"
     assert {"tracks.parquet", "tracking/gospa.png", "events.parquet", "report.html"} <= set(manifest["files"])
-    # one report, its parts in order: headline outcome, coverage, tracking, battle details, sources
+    # one report, its parts in order: findings, headline outcome, coverage, tracking, battle details, sources
     assert sorted(p.name for p in out.glob("*.html")) == ["report.html"]
     report = (out / "report.html").read_text()
-    marks = ["<h2>Battle outcome</h2>", "<h2>Range ring vs physics</h2>", "<h2>Tracking</h2>", "Per threat",
+    marks = ["<h2>Findings</h2>", "<h2>Battle outcome</h2>", "<h2>Range ring vs physics</h2>", "<h2>Coverage maps</h2>", "<h2>Tracking</h2>", "Per threat",
              "<h2>Engagement</h2>", "Interceptors expended", "Engagement timeline", "<h2>Equipment and sources</h2>"]
     pos = [report.find(m) for m in marks]
     assert all(p >= 0 for p in pos) and pos == sorted(pos), dict(zip(marks, pos))

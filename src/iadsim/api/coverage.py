@@ -21,6 +21,7 @@ from iadsim.coverage.distributed import close, compute_coverage_dask, connect, m
 from iadsim.coverage.network import network_union, write_network, write_ring_rows
 from iadsim.coverage.tiles import GeoTiffSink, check_tile_size, network_tiled
 from iadsim.coverage.products import (
+    map_layer_pngs,
     RingRow,
     map_png,
     range_ring_rows,
@@ -100,7 +101,7 @@ def run_coverage(scenario: str | Path | LoadedScenario, out_dir: str | Path, *,
     files += write_range_ring_tables(rows, out, sector)
     if len(result.sites) > 1:  # a network: union products (best Pd, sites covering, gaps)
         files += write_network(network_union(result), out)
-    figs: dict[str, list[tuple[str, Path]]] = {"maps": [], "polar": [], "vcd": []}
+    figs: dict[str, list[tuple[str, Path]]] = {"maps": [], "polar": [], "vcd": [], "layers": []}
     if figures:
         if progress:
             progress("drawing maps and diagrams", 0.0)
@@ -136,12 +137,13 @@ def _run_tiled(loaded: LoadedScenario, world: World, out: Path, tile_size: int, 
 
 
 def _figures(world: World, result: CoverageResult, rows: list[RingRow], out: Path) -> dict[str, list[tuple[str, Path]]]:
-    figs: dict[str, list[tuple[str, Path]]] = {"maps": [], "polar": [], "vcd": []}
+    figs: dict[str, list[tuple[str, Path]]] = {"maps": [], "polar": [], "vcd": [], "layers": []}
     sector = world.scenario.coverage.sector_deg
     for sc in result.sites:
         for ci, cls in enumerate(sc.classes):
-            p = map_png(sc, ci, out / "maps" / f"{slug(sc.site.name)}_{slug(cls)}.png")
+            p = map_png(sc, ci, out / "maps" / f"{slug(sc.site.name)}_{slug(cls)}.png", scenario=world.scenario)
             figs["maps"].append((f"{sc.site.name}: {cls}", p))
+            figs["layers"] += map_layer_pngs(sc, ci, out / "maps" / "layers", scenario=world.scenario)
             for product, radar in (("engagement", "site"), ("track", "site")):
                 q = ring_polar_png(rows, sc.site.name, product, radar, cls,
                                    out / "polar" / f"{slug(sc.site.name)}_{product}_{slug(cls)}.png", sector)

@@ -298,7 +298,15 @@ def _figures(world: World, meas: Measurements, tr: TrackedRun, sc: TrackScore, o
     d.mkdir(parents=True, exist_ok=True)
     figs = {}
 
-    # map in local km
+    # map in longitude/latitude over the Natural Earth base
+    from iadsim.coverage.cartography import attribution, finish, ring_lonlat, union_box
+
+    def ll(e_m, n_m):
+        lat, lon, _ = world.frame.enu_to_geodetic(np.asarray(e_m, dtype=float), np.asarray(n_m, dtype=float),
+                                                  np.zeros(np.shape(e_m)))
+        return np.degrees(lon), np.degrees(lat)
+
+    extent: list[np.ndarray] = []
     fig, ax = plt.subplots(figsize=(9, 8))
     det = meas.detections
     tgt = ~det.is_clutter
@@ -308,38 +316,38 @@ def _figures(world: World, meas: Measurements, tr: TrackedRun, sc: TrackScore, o
         ce = np.cos(det.el_rad[tgt])
         e = a[:, 0] + det.range_m[tgt] * ce * np.sin(det.az_rad[tgt])
         nn = a[:, 1] + det.range_m[tgt] * ce * np.cos(det.az_rad[tgt])
-        ax.scatter(e / 1e3, nn / 1e3, s=2, c="0.6", alpha=0.5, lw=0, label="target plots")
+        ax.scatter(*ll(e, nn), s=2, c="0.6", alpha=0.5, lw=0, label="target plots", zorder=4)
     truth = sc.truth
     labelled: set[int] = set()
     for i in range(truth.n_threats):
         m = truth.active[i]
         p = truth.pos_enu_m[i][m]
-        ax.plot(p[:, 0] / 1e3, p[:, 1] / 1e3, "k--", lw=0.8, label="truth" if i == 0 else None)
+        lon, lat = ll(p[:, 0], p[:, 1])
+        extent.append(np.column_stack([lon, lat]))
+        ax.plot(lon, lat, "k--", lw=0.8, label="truth" if i == 0 else None, zorder=5)
         group = int(truth.group[i])
         if len(p) and group not in labelled:  # one label per threat group, not per member
             labelled.add(group)
-            ax.annotate(world.scenario.threats[group].name, (p[0, 0] / 1e3, p[0, 1] / 1e3), fontsize=6,
-                        color="0.3")
+            ax.annotate(world.scenario.threats[group].name, (lon[0], lat[0]), fontsize=6, color="0.3", zorder=6)
     cmap = plt.get_cmap("tab20")
     for j, tid in enumerate(np.unique(tr.track_id)):
         sel = tr.track_id == tid
-        ax.plot(tr.x[sel, 0] / 1e3, tr.x[sel, 1] / 1e3, "-", color=cmap(j % 20), lw=1.6,
-                label="confirmed tracks" if j == 0 else None)
+        ax.plot(*ll(tr.x[sel, 0], tr.x[sel, 1]), "-", color=cmap(j % 20), lw=1.6,
+                label="confirmed tracks" if j == 0 else None, zorder=6)
     for s in world.sites:
-        e, n_, _ = world.frame.geodetic_to_enu(s.lat_rad, s.lon_rad, s.ground_alt_m)
-        ax.plot(float(e) / 1e3, float(n_) / 1e3, "^", color="tab:red", ms=9)
-        ax.annotate(s.name, (float(e) / 1e3, float(n_) / 1e3), fontsize=8, xytext=(4, 4), textcoords="offset points")
-        circ = plt.Circle((float(e) / 1e3, float(n_) / 1e3), world.coverage_radius_m() / 1e3, fill=False,
-                          ls=":", color="tab:red", lw=0.8)
-        ax.add_patch(circ)
-    ax.set_aspect("equal")
-    ax.set_xlabel("east, km (local frame)")
-    ax.set_ylabel("north, km (local frame)")
+        lon0, lat0 = np.degrees(s.lon_rad), np.degrees(s.lat_rad)
+        ax.plot(lon0, lat0, "^", color="tab:red", ms=9, zorder=8)
+        ax.annotate(s.name, (lon0, lat0), fontsize=8, xytext=(4, 4), textcoords="offset points", zorder=8)
+        ring = ring_lonlat(lon0, lat0, world.coverage_radius_m())
+        ax.plot(ring[:, 0], ring[:, 1], ls=":", color="tab:red", lw=0.8, zorder=5)
+        extent.append(ring)
+    finish(ax, union_box(extent))
     ax.set_title(f"{world.scenario.name}\nconfirmed tracks over truth (dotted: analysis radius)", fontsize=10)
-    ax.grid(alpha=0.3)
+    ax.grid(alpha=0.25)
     if truth.n_threats or len(tr.track_id):
-        ax.legend(loc="best", fontsize=8)
-    fig.tight_layout()
+        ax.legend(loc="lower right", fontsize=8).set_zorder(10)
+    attribution(fig)
+    fig.tight_layout(rect=(0, 0.02, 1, 1))
     p = d / "tracks_over_truth.png"
     fig.savefig(p, dpi=110)
     plt.close(fig)

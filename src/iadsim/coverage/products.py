@@ -300,55 +300,118 @@ def _hillshade(z: np.ndarray, dx: float, dy: float) -> np.ndarray:
     return np.sin(alt) * np.sin(slope) + np.cos(alt) * np.cos(slope) * np.cos(az - aspect)
 
 
-def map_png(sc: SiteCoverage, cls_index: int, out_path: Path) -> Path:
-    """Detection (blue) and engagement (red) per altitude over hill-shaded terrain, with rings."""
+def _coverage_classes(sc: SiteCoverage, cls_index: int, alt_index: int, step: int) -> np.ma.MaskedArray:
+    """0 = detected only, 1 = engageable (downsampled by ``step``); masked where neither."""
+    det = sc.detection[cls_index, alt_index, ::step, ::step]
+    cat = np.where(det, 0.0, np.nan)
+    if sc.engagement is not None:
+        cat = np.where(sc.engagement[cls_index, alt_index, ::step, ::step], 1.0, cat)
+    return np.ma.masked_invalid(cat)
+
+
+def _map_box(sc: SiteCoverage, scenario) -> tuple[float, float, float, float]:
+    """The DEM window and every nominal ring, whichever is larger, plus the defended assets."""
+    from iadsim.coverage.cartography import dem_outline_lonlat, ring_lonlat, union_box
+
+    lon0, lat0 = math.degrees(sc.site.lon_rad), math.degrees(sc.site.lat_rad)
+    parts = [dem_outline_lonlat(sc.dem)]
+    parts += [ring_lonlat(lon0, lat0, r) for r in (sc.nominal_detection_m, sc.nominal_engagement_m or 0) if r > 0]
+    assets = list(getattr(scenario, "defended_assets", []) or [])
+    if assets:
+        parts.append(np.array([[a.lon_deg, a.lat_deg] for a in assets]))
+    return union_box(parts)
+
+
+def map_png(sc: SiteCoverage, cls_index: int, out_path: Path, scenario=None, max_px: int = 420,
+            alt_indices: Iterable[int] | None = None) -> Path:
+    """Detection (blue) and engagement (red) per altitude over hill-shaded terrain, in longitude/latitude,
+    with coastlines, borders, cities, sites, defended assets, threat routes (when ``scenario`` is given),
+    every nominal ring (the map extends to show them; a dotted line marks where the terrain data ends),
+    a scale bar, a north arrow and a colour bar. Grids are downsampled to about ``max_px`` cells a side.
+    ``alt_indices`` draws only those altitude layers (one panel each; default all)."""
+    from matplotlib.colors import BoundaryNorm, ListedColormap
+
+    from iadsim.coverage.cartography import (attribution, cell_centres_lonlat, draw_dem_edge, draw_rings,
+                                             draw_scenario, finish, stride_for)
+
     plt = _plt()
-    t = sc.dem.transform
     rows, cols = sc.valid.shape
-    extent = (t.c, t.c + t.a * cols, t.f + t.e * rows, t.f)
-    geographic = sc.dem.crs.is_geographic
-    scale = 1.0 if geographic else 1e-3
-    extent = tuple(v * scale for v in extent)
-    n = len(sc.altitudes_m)
+    layers = list(range(len(sc.altitudes_m)) if alt_indices is None else alt_indices)
+    n = len(layers)
     ncol = min(n, 3)
     nrow = math.ceil(n / ncol)
-    fig, axes = plt.subplots(nrow, ncol, figsize=(4.6 * ncol, 4.4 * nrow), squeeze=False)
-    if geographic:
-        mid_lat = math.radians(t.f + t.e * rows / 2)
-        dx, dy = abs(t.a) * 111_320 * math.cos(mid_lat), abs(t.e) * 111_320
-    else:
-        dx, dy = abs(t.a), abs(t.e)
-    shade = _hillshade(sc.dem.height_m, dx, dy)
+    step = stride_for((rows, cols), max_px)
+    lon, lat = cell_centres_lonlat(sc.dem, step)
+    t = sc.dem.transform
+    geographic = sc.dem.crs.is_geographic
+    mid_lat = math.radians(float(np.mean(lat)))
+    dx = abs(t.a) * (111_320 * math.cos(mid_lat) if geographic else 1.0) * step
+    dy = abs(t.e) * (111_320 if geographic else 1.0) * step
+    shade = _hillshade(sc.dem.height_m[::step, ::step], dx, dy)
+    box = _map_box(sc, scenario)
+    cmap = ListedColormap(["#3182bd", "#de2d26"])
+    norm = BoundaryNorm([-0.5, 0.5, 1.5], 2)
+    lon0, lat0 = math.degrees(sc.site.lon_rad), math.degrees(sc.site.lat_rad)
+    rings = [(sc.nominal_detection_m, f"{sc.nominal_detection_m / 1e3:.0f} km detection ring")]
+    if sc.nominal_engagement_m:
+        rings.append((sc.nominal_engagement_m, f"{sc.nominal_engagement_m / 1e3:.0f} km engagement ring"))
+    fig, axes = plt.subplots(nrow, ncol, figsize=(4.8 * ncol, 4.6 * nrow) if ncol > 1 else (5.6, 5.6),
+                             squeeze=False)
+    mesh = None
     cls = sc.classes[cls_index]
-    for i, alt in enumerate(sc.altitudes_m):
-        ax = axes[i // ncol][i % ncol]
-        ax.imshow(shade, cmap="gray", extent=extent, vmin=-0.2, vmax=1.2, interpolation="bilinear")
-        det = np.ma.masked_where(~sc.detection[cls_index, i], np.ones(sc.valid.shape))
-        ax.imshow(det, cmap="Blues", vmin=0, vmax=1.6, alpha=0.55, extent=extent, interpolation="nearest")
-        if sc.engagement is not None:
-            eng = np.ma.masked_where(~sc.engagement[cls_index, i], np.ones(sc.valid.shape))
-            ax.imshow(eng, cmap="Reds", vmin=0, vmax=1.4, alpha=0.55, extent=extent, interpolation="nearest")
-        xs = np.linspace(extent[0], extent[1], cols)
-        ys = np.linspace(extent[3], extent[2], rows)
-        levels = sorted({x for x in (sc.nominal_detection_m, sc.nominal_engagement_m or 0) if x > 0})
-        if levels:
-            cs = ax.contour(xs, ys, sc.ground_range_m, levels=levels, colors="k", linestyles="--", linewidths=0.8)
-            ax.clabel(cs, fmt=lambda v: f"{v / 1e3:.0f} km ring", fontsize=7)
+    handles: list = []
+    for k, i in enumerate(layers):
+        alt = sc.altitudes_m[i]
+        ax = axes[k // ncol][k % ncol]
+        ax.pcolormesh(lon, lat, shade, cmap="gray", vmin=-0.2, vmax=1.2, shading="nearest", zorder=1,
+                      rasterized=True)
+        mesh = ax.pcolormesh(lon, lat, _coverage_classes(sc, cls_index, i, step), cmap=cmap, norm=norm,
+                             alpha=0.55, shading="nearest", zorder=2, rasterized=True)
+        draw_dem_edge(ax, sc.dem)
+        draw_rings(ax, lon0, lat0, rings)
+        handles = draw_scenario(ax, scenario) if scenario is not None else [
+            ax.scatter([lon0], [lat0], marker="^", s=40, c="k", edgecolors="w", zorder=8, label="air-defence site")]
+        finish(ax, box)
         ax.set_title(f"{cls} at {_alt_label(sc, alt)}", fontsize=9)
-        ax.set_xlabel("longitude (°)" if geographic else "easting (km)", fontsize=8)
-        ax.set_ylabel("latitude (°)" if geographic else "northing (km)", fontsize=8)
-        ax.tick_params(labelsize=7)
-        if geographic:
-            ax.set_aspect(1.0 / math.cos(mid_lat))
     for j in range(n, nrow * ncol):
         axes[j // ncol][j % ncol].axis("off")
-    fig.suptitle(f"{sc.site.name}: blue = detected (Pd ≥ {sc.pd_threshold:g}), red = engageable; "
-                 "dashed = nominal catalog rings", fontsize=10)
-    fig.tight_layout()
+    spare = axes[-1][-1] if n < nrow * ncol else None  # an empty panel holds the colour bar and legend
+    sep = "\n" if ncol == 1 else " "
+    fig.suptitle(f"{sc.site.name}: where a {cls.replace('_', ' ')} is detected (Pd ≥ {sc.pd_threshold:g}) "
+                 f"and engageable;{sep}dashed = nominal catalog rings", fontsize=10 if ncol > 1 else 9)
+    fig.tight_layout(rect=(0, 0.02, 1, 1) if spare is not None else (0, 0.07, 0.9, 1))
+    if spare is not None:
+        cax = spare.inset_axes((0.1, 0.62, 0.8, 0.07))
+        cb = fig.colorbar(mesh, cax=cax, ticks=[0, 1], orientation="horizontal")
+        cb.ax.set_xticklabels(["detected", "engageable"], fontsize=8)
+        if handles:
+            spare.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, 0.5), fontsize=8, frameon=False)
+    else:
+        cax = fig.add_axes((0.91, 0.25, 0.015, 0.5))
+        cb = fig.colorbar(mesh, cax=cax, ticks=[0, 1])
+        cb.ax.set_yticklabels(["detected", "engageable"], fontsize=7, rotation=90, va="center")
+        if handles:
+            fig.legend(handles=handles, loc="lower left", bbox_to_anchor=(0, 0.02), ncol=len(handles),
+                       fontsize=7 if ncol > 1 else 6.5, frameon=False)
+    attribution(fig)
     out_path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(out_path, dpi=110)
+    fig.savefig(out_path, dpi=100)
     plt.close(fig)
     return out_path
+
+
+def map_layer_pngs(sc: SiteCoverage, cls_index: int, out_dir: Path, scenario=None,
+                   max_px: int = 300) -> list[tuple[str, Path]]:
+    """One single-panel map per altitude layer (for the report's class/altitude selector):
+    ``[("site|class|altitude label", path), ...]``."""
+    cls = sc.classes[cls_index]
+    out = []
+    for i, alt in enumerate(sc.altitudes_m):
+        label = _alt_label(sc, alt)
+        p = map_png(sc, cls_index, out_dir / f"{slug(sc.site.name)}_{slug(cls)}_{slug(label)}.png", scenario,
+                    max_px=max_px, alt_indices=[i])
+        out.append((f"{sc.site.name}|{cls}|{label}", p))
+    return out
 
 
 def vertical_coverage_png(world: World, radar: RadarInstance, classes: Iterable[str], pd_threshold: float,

@@ -8,13 +8,17 @@ outcome (:func:`battle_headline`), coverage, tracking, the battle's details
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 
-from iadsim.report.html import BOUNDARIES, esc, img, page, table
+from markupsafe import Markup
+
+from iadsim.report.findings import findings_html, rounds_remaining
+from iadsim.report.html import BOUNDARIES, esc, img, page, render, table
 
 if TYPE_CHECKING:  # pragma: no cover
     from iadsim.sim.battle import BattleResult
@@ -97,7 +101,8 @@ _MISSILE_COLORS = ("#ff7f0e", "#2ca02c", "#1f77b4", "#d62728", "#9467bd", "#8c56
 
 
 def timeline_png(result: BattleResult, path: Path) -> Path:
-    """Engagement timeline: one row per threat; flight span, detection, launches, kills, misses, leaks."""
+    """Engagement timeline: one row per threat (flight span, detection, launches, kills, misses, leaks),
+    and below it the ready rounds remaining over time (all launchers; the magazine reserve dotted)."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -106,7 +111,8 @@ def timeline_png(result: BattleResult, path: Path) -> Path:
     s, ev, sh = result.setup, result.events, result.shots
     n = result.n_threats
     fig_h = min(max(3.0, 0.18 * n + 1.6), 30.0)
-    fig, ax = plt.subplots(figsize=(11, fig_h), dpi=110)
+    fig, (ax, axr) = plt.subplots(2, 1, figsize=(11, fig_h + 1.8), dpi=110, sharex=True,
+                                  gridspec_kw={"height_ratios": [fig_h, 1.8]})
     t_end = max(float(s.t_s[-1]) if s.n_steps else 0.0, float(s.world.scenario.run.time_step_s))
     for i in range(n):
         act = s.traj.active[i]
@@ -146,13 +152,13 @@ def timeline_png(result: BattleResult, path: Path) -> Path:
         ax.set_yticklabels(s.traj.name, fontsize=7 if n > 30 else 8)
     else:
         ax.set_ylabel("threat index")
-    ax.set_xlabel("time, s")
     k, l_, sv = result.count("killed"), result.count("leaked"), n - result.count("killed") - result.count("leaked")
     ax.set_title(f"Engagement timeline: {n} threats — {k} killed, {l_} leaked, {sv} neither; "
                  f"{sh['threat'].size} interceptors", fontsize=10)
     ax.grid(axis="x", alpha=0.3)
     if n:
         ax.legend(loc="upper left", bbox_to_anchor=(1.005, 1.0), fontsize=7, framealpha=0.85)
+    _rounds_axes(axr, result, t_end)
     fig.tight_layout()
     path.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(path)
@@ -160,48 +166,88 @@ def timeline_png(result: BattleResult, path: Path) -> Path:
     return path
 
 
+def _rounds_axes(ax: Any, result: BattleResult, t_end: float) -> None:
+    """Ready rounds remaining (step plot), with the magazine reserve and when it ran out."""
+    from iadsim.report.findings import battle_findings
+
+    times, ready = rounds_remaining(result)
+    ax.step(np.append(times, t_end), np.append(ready, ready[-1]), where="post", color="#1f4e79", lw=1.4,
+            label="ready rounds remaining")
+    reserve = int(result.setup.settings.magazine_reserve) * len(result.setup.world.sites)
+    if reserve:
+        ax.axhline(reserve, color="#7f7f7f", ls=":", lw=1, label="magazine reserve")
+    empty = battle_findings(result).magazine_empty_s
+    if empty is not None:
+        ax.axvline(empty, color="#d62728", lw=1, ls="--")
+        ax.annotate(f"magazine empty at T+{empty:.0f} s", (empty, max(1, int(ready.max())) * 0.8),
+                    xytext=(4, 0), textcoords="offset points", fontsize=7, color="#d62728")
+    ax.set_ylim(bottom=0)
+    ax.set_ylabel("rounds", fontsize=8)
+    ax.set_xlabel("time, s")
+    ax.grid(alpha=0.3)
+    ax.legend(loc="upper left", bbox_to_anchor=(1.005, 1.0), fontsize=7, framealpha=0.85)
+
+
+def _lonlat(frame: Any, e: np.ndarray, n: np.ndarray, u: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Local ENU (m) to lon/lat degrees."""
+    lat, lon, _ = frame.enu_to_geodetic(e, n, np.zeros_like(e) if u is None else u)
+    return np.degrees(lon), np.degrees(lat)
+
+
 def intercepts_png(result: BattleResult, path: Path) -> Path:
-    """Map (local east/north, km): threat flight paths, sites and their missile reach, assets and leak radius,
-    intercept points (kills, misses) and leak points."""
+    """Map in longitude/latitude over the Natural Earth base: threat flight paths, sites and their
+    missile reach, assets and leak radius, kills and misses at the TRUE target position at the intercept
+    time, and leak points; with a scale bar and a north arrow."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
     from matplotlib.lines import Line2D
 
+    from iadsim.coverage.cartography import attribution, finish, ring_lonlat, union_box
+
     s, sh = result.setup, result.shots
+    frame = s.world.frame
     fig, ax = plt.subplots(figsize=(9.5, 8.5), dpi=110)
-    pos = s.traj.pos_enu_m / 1e3
+    pos = s.traj.pos_enu_m
+    extent: list[np.ndarray] = []
     for i in range(result.n_threats):
         act = s.traj.active[i].copy()
         if np.isfinite(result.end_time_s[i]):
             act &= s.t_s <= result.end_time_s[i]
         if act.any():
-            ax.plot(pos[i, act, 0], pos[i, act, 1], color=_CLASS_COLORS[s.threat_class[i] % len(_CLASS_COLORS)],
-                    lw=0.8, alpha=0.6)
+            lon, lat = _lonlat(frame, pos[i, act, 0], pos[i, act, 1])
+            ax.plot(lon, lat, color=_CLASS_COLORS[s.threat_class[i] % len(_CLASS_COLORS)], lw=0.8, alpha=0.6,
+                    zorder=4)
+            extent.append(np.column_stack([lon, lat]))
     for si, site in enumerate(s.world.sites):
-        e, nn = s.site_pos_enu_m[si, :2] / 1e3
-        ax.plot(e, nn, marker="^", color="black", ms=9, zorder=6)
-        ax.annotate(site.name, (e, nn), textcoords="offset points", xytext=(6, 6), fontsize=8)
+        lon0, lat0 = math.degrees(site.lon_rad), math.degrees(site.lat_rad)
+        ax.plot(lon0, lat0, marker="^", color="black", ms=9, zorder=8)
+        ax.annotate(site.name, (lon0, lat0), textcoords="offset points", xytext=(6, 6), fontsize=8, zorder=9)
         for m in np.unique(s.kind_missile[s.kind_site == si]).tolist():
-            r = s.envelope.range_max_m[m] / 1e3
-            ax.add_patch(plt.Circle((e, nn), r, fill=False, ls="--", lw=0.8,
-                                    color=_MISSILE_COLORS[m % len(_MISSILE_COLORS)], alpha=0.7))
+            ring = ring_lonlat(lon0, lat0, float(s.envelope.range_max_m[m]))
+            ax.plot(ring[:, 0], ring[:, 1], ls="--", lw=0.8, color=_MISSILE_COLORS[m % len(_MISSILE_COLORS)],
+                    alpha=0.8, zorder=5)
+            extent.append(ring)
     radius = s.settings.leak_radius_km
     for ai, name in enumerate(s.asset_names):
-        e, nn = s.asset_pos_enu_m[ai, :2] / 1e3
-        ax.plot(e, nn, marker="*", color="#1f3fbf", ms=14, zorder=6)
-        ax.add_patch(plt.Circle((e, nn), radius, fill=False, color="#1f3fbf", lw=1))
-        ax.annotate(name, (e, nn), textcoords="offset points", xytext=(6, -12), fontsize=8, color="#1f3fbf")
+        lon0, lat0 = _lonlat(frame, *(np.atleast_1d(v) for v in s.asset_pos_enu_m[ai, :2]))
+        lon0, lat0 = float(lon0[0]), float(lat0[0])
+        ax.plot(lon0, lat0, marker="*", color="#1f3fbf", ms=14, zorder=8)
+        ring = ring_lonlat(lon0, lat0, radius * 1e3)
+        ax.plot(ring[:, 0], ring[:, 1], color="#1f3fbf", lw=1, zorder=5)
+        ax.annotate(name, (lon0, lat0), textcoords="offset points", xytext=(6, -12), fontsize=8, color="#1f3fbf",
+                    zorder=9)
     for outcome, marker, color in (("kill", "X", "#2ca02c"), ("miss", "x", "#ff7f0e")):
         m = sh["outcome"] == outcome
         if m.any():  # the TRUE target position at the intercept time
-            ax.scatter(sh["true_east_m"][m] / 1e3, sh["true_north_m"][m] / 1e3, marker=marker,
-                       s=55 if outcome == "kill" else 30, color=color, zorder=7)
+            lon, lat = _lonlat(frame, sh["true_east_m"][m], sh["true_north_m"][m], sh["true_up_m"][m])
+            ax.scatter(lon, lat, marker=marker, s=55 if outcome == "kill" else 30, color=color, zorder=9)
     leaked = np.flatnonzero(result.status == "leaked")
     if leaked.size:
-        p = s.leak_pos_enu_m[leaked] / 1e3
-        ax.scatter(p[:, 0], p[:, 1], marker="s", s=30, color="#d62728", zorder=7)
+        p = s.leak_pos_enu_m[leaked]
+        lon, lat = _lonlat(frame, p[:, 0], p[:, 1])
+        ax.scatter(lon, lat, marker="s", s=30, color="#d62728", zorder=9)
     handles = [Line2D([], [], color=_CLASS_COLORS[i % len(_CLASS_COLORS)], label=f"flight path: {c}")
                for i, c in enumerate(s.class_names)]
     handles += [Line2D([], [], ls="--", color=_MISSILE_COLORS[i % len(_MISSILE_COLORS)], label=f"max range {n}")
@@ -211,13 +257,15 @@ def intercepts_png(result: BattleResult, path: Path) -> Path:
                 Line2D([], [], marker="s", ls="", color="#d62728", label="leak"),
                 Line2D([], [], marker="^", ls="", color="black", label="site"),
                 Line2D([], [], marker="*", ls="", color="#1f3fbf", label=f"defended asset ({radius:g} km leak radius)")]
-    ax.legend(handles=handles, loc="upper left", fontsize=7, framealpha=0.85)
-    ax.set_aspect("equal")
-    ax.set_xlabel("east of the frame origin, km")
-    ax.set_ylabel("north, km")
+    ax.legend(handles=handles, loc="upper left", fontsize=7, framealpha=0.85).set_zorder(10)
+    if not extent:
+        extent.append(np.array([[math.degrees(st.lon_rad), math.degrees(st.lat_rad)] for st in s.world.sites]
+                               or [[0.0, 0.0]]))
+    finish(ax, union_box(extent))
     ax.set_title("Intercept points, threat flight paths, sites and defended assets", fontsize=10)
-    ax.grid(alpha=0.3)
-    fig.tight_layout()
+    ax.grid(alpha=0.25)
+    attribution(fig)
+    fig.tight_layout(rect=(0, 0.02, 1, 1))
     path.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(path)
     plt.close(fig)
@@ -354,34 +402,35 @@ def battle_details(run: BattleRun) -> list[str]:
     return out
 
 
-def _head(sc: Any, manifest: dict[str, Any], notes: Sequence[str], subtitle: str) -> list[str]:
-    head = [f"<h1>{esc(sc.name)}</h1>",
-            f"<p class='muted'>iadsim {esc(manifest.get('iadsim_version', ''))} · seed {esc(sc.run.seed)} · scenario "
-            f"sha256 {esc(str(manifest.get('scenario_sha256', ''))[:16])}… · {esc(subtitle)}</p>"]
-    if sc.description:
-        head.append(f"<p>{esc(sc.description)}</p>")
-    head.append(f"<p class='note'>{esc(BOUNDARIES)}</p>")
-    if notes:
-        head.append("<h2>Notes</h2><ul>" + "".join(f"<li>{esc(n)}</li>" for n in notes) + "</ul>")
-    return head
-
-
-def _files(files: Sequence[str]) -> list[str]:
-    items = "".join(f"<li>{esc(f)}</li>" for f in files)
-    return [f"<h2>Files</h2><details><summary>{len(files)} files</summary><ul>{items}</ul></details>"]
-
-
 def compose_report(sc: Any, manifest: dict[str, Any], notes: Sequence[str], parts: Sequence[tuple[str, list[str]]],
-                   subtitle: str = "") -> str:
-    """One page: the head, a contents line, then each named part's sections in order, then the files."""
-    anchors = "".join(f"<a href='#part-{i}'>{esc(title)}</a> · " for i, (title, _) in enumerate(parts))
-    body = _head(sc, manifest, notes, subtitle)
-    if len(parts) > 1:
-        body.append(f"<p>Contents: {anchors.rstrip(' · ')}</p>")
-    for i, (_, sections) in enumerate(parts):
-        body.append(f"<div id='part-{i}'>" + "".join(sections) + "</div>")
-    body += _files(manifest.get("files", []))
-    return page(sc.name, body)
+                   subtitle: str = "", findings: str = "") -> str:
+    """One page (``templates/report.html.j2``): the head, the findings block, a contents line, then each
+    named part's sections in order, then the files."""
+    body = render("report.html.j2", sc_name=sc.name, version=manifest.get("iadsim_version", ""), seed=sc.run.seed,
+                  sha=str(manifest.get("scenario_sha256", "")), subtitle=subtitle, description=sc.description or "",
+                  findings=Markup(findings), boundaries=BOUNDARIES, notes=list(notes),
+                  parts=[{"title": t, "html": Markup("".join(sec))} for t, sec in parts],
+                  files=list(manifest.get("files", [])))
+    return page(sc.name, [body])
+
+
+def montecarlo_part(out_dir: Path | None) -> list[tuple[str, list[str]]]:
+    """The Monte Carlo part when a sweep exists and the ``mc`` job's partial
+    (``templates/montecarlo.html.j2`` with ``report/montecarlo.py``) is installed; otherwise nothing."""
+    import importlib
+    import importlib.util
+
+    if out_dir is None or importlib.util.find_spec("iadsim.report.montecarlo") is None:
+        return []
+    mod = importlib.import_module("iadsim.report.montecarlo")
+    build = next((getattr(mod, n) for n in ("montecarlo_context", "build_context", "context") if hasattr(mod, n)),
+                 None)
+    if build is None:
+        return []
+    ctx = build(out_dir)
+    if not ctx:
+        return []
+    return [("Monte Carlo", [render("montecarlo.html.j2", **ctx)])]
 
 
 def write_battle_report(run: BattleRun, out_path: Path) -> Path:
@@ -390,7 +439,7 @@ def write_battle_report(run: BattleRun, out_path: Path) -> Path:
     files = sorted(str(p.relative_to(run.out_dir)) for p in run.files)
     manifest = {"iadsim_version": _version(), "scenario_sha256": s.world.loaded.located.sha256, "files": files}
     html = compose_report(s.world.scenario, manifest, s.world.notes, [("Engagement", battle_sections(run))],
-                          "battle")
+                          "battle", findings=findings_html(run.result))
     out_path.write_text(html, encoding="utf-8")
     return out_path
 
@@ -416,14 +465,16 @@ def write_run_report(coverage: CoverageRun, battle: BattleRun, manifest: dict[st
     parts = [("Battle outcome", battle_headline(battle)),
              ("Coverage", coverage_sections(result, coverage.rows, coverage.figures, provenance=False)),
              ("Tracking", track_part),
-             ("Engagement", battle_details(battle)), *extra_parts,
+             ("Engagement", battle_details(battle)), *montecarlo_part(getattr(battle, "out_dir", None)),
+             *extra_parts,
              ("Equipment and sources", provenance_sections(result))]
     t = manifest.get("timings_s", {})
     track_s = (t.get("tracking") or {}).get("total")
     subtitle = (f"coverage {result.seconds:.1f} s · "
                 + (f"tracking {track_s:.1f} s · " if track_s is not None else "")
                 + f"battle loop {battle.result.seconds:.2f} s")
-    out_path.write_text(compose_report(result.world.scenario, manifest, notes, parts, subtitle), encoding="utf-8")
+    out_path.write_text(compose_report(result.world.scenario, manifest, notes, parts, subtitle,
+                                       findings=findings_html(battle.result)), encoding="utf-8")
     return out_path
 
 

@@ -9,7 +9,7 @@ import numpy as np
 
 from iadsim.coverage.compute import CoverageResult
 from iadsim.coverage.products import RingRow
-from iadsim.report.html import BOUNDARIES, esc, img, page, table
+from iadsim.report.html import BOUNDARIES, data_uri, esc, img, page, render, table
 
 METHOD = """
 <ul>
@@ -35,10 +35,38 @@ and propagation unchanged). Engagement is also given at the fire-control Pd 0.9.
 """
 
 
-def _provenance(result: CoverageResult) -> str:
-    world = result.world
+def _value(v: Any, unit: Any) -> str:
+    if v is None:
+        return ""
+    return f"{v:g} {unit}".strip() if isinstance(v, (int, float)) and not isinstance(v, bool) else f"{v} {unit or ''}".strip()
+
+
+def _figure_rows(world: Any, name: str) -> list[dict[str, Any]]:
+    """One row per catalog figure of an entry: value, spread, sources with grade, note."""
     from iadsim.catalog import entry_table
 
+    srcs = world.catalog.sources
+    rows = []
+    for row in entry_table(world.catalog.get(name)):
+        ids = row.get("sources") or []
+        if isinstance(ids, str):
+            ids = [x.strip() for x in ids.split(",") if x.strip()]
+        unit = row.get("unit") or ""
+        lo, hi = row.get("low"), row.get("high")
+        note = " ".join(x for x in (("assumption." if row.get("assumption") else ""), row.get("note") or "",
+                                    (f"derived: {row['derived']}" if row.get("derived") else "")) if x)
+        rows.append({
+            "field": row["field"], "value": _value(row.get("nominal"), unit),
+            "spread": f"{_value(lo, '')}–{_value(hi, unit)}" if lo is not None and hi is not None else "",
+            "sources": "; ".join(f"{srcs[i].publisher}, {srcs[i].title} ({srcs[i].date}) [{srcs[i].reliability}]"
+                                 if i in srcs else str(i) for i in ids),
+            "note": note,
+        })
+    return rows
+
+
+def _provenance(result: CoverageResult) -> str:
+    world = result.world
     used: list[str] = []
     for r in world.radars:
         used.append(r.equipment)
@@ -46,32 +74,11 @@ def _provenance(result: CoverageResult) -> str:
         used.append(lg.equipment)
         used.extend(m.name for m in lg.missiles)
     used.extend(world.scenario.threat_classes_for_coverage())
-    parts = []
-    seen = set()
-    for name in used:
-        if name in seen:
-            continue
-        seen.add(name)
-        rows = entry_table(world.catalog.get(name))
-        srcs = world.catalog.sources
-        for row in rows:
-            ids = row.get("sources") or []
-            if isinstance(ids, str):
-                ids = [s.strip() for s in ids.split(",") if s.strip()]
-            row["sources"] = "; ".join(
-                f"{srcs[i].publisher}, {srcs[i].title} ({srcs[i].date}) [{srcs[i].reliability}]" if i in srcs
-                else str(i) for i in ids
-            )
-        parts.append(f"<details><summary>{esc(name)}</summary>{table(rows, left=('field', 'sources', 'note'))}</details>")
+    equipment = [{"name": name, "rows": _figure_rows(world, name)} for name in dict.fromkeys(used)]
     src_rows = [{"id": k, "title": s.title, "publisher": s.publisher, "date": s.date,
                  "reliability": s.grade, "why": s.grade_note or "", "url": str(s.url)}
                 for k, s in sorted(world.catalog.sources.items())]
-    parts.append("<details><summary>All sources, with their reliability grade (Admiralty scale: A completely "
-                 "reliable, B usually, C fairly, D not usually reliable, E unreliable, F cannot be judged; "
-                 "[letter] after each source above)</summary>"
-                 f"{table(src_rows, left=('id', 'title', 'publisher', 'reliability', 'why', 'url'), links={'title': 'url'})}"
-                 "</details>")
-    return "".join(parts)
+    return render("methodology.html.j2", equipment=equipment, sources=src_rows)
 
 
 def _km(v: np.ndarray | None) -> str:
@@ -132,7 +139,7 @@ def headlines(rows: list[RingRow]) -> list[str]:
 
 def provenance_sections(result: CoverageResult) -> list[str]:
     """The equipment used, every figure with its source, and the list of sources."""
-    return ["<h2>Equipment and sources</h2>" + _provenance(result)]
+    return [_provenance(result)]
 
 
 def coverage_sections(result: CoverageResult, rows: list[RingRow], figures: dict[str, list[tuple[str, Path]]],
@@ -153,8 +160,15 @@ def coverage_sections(result: CoverageResult, rows: list[RingRow], figures: dict
                "nominal disc covered</summary>"
                + table(summary, left=("site", "product", "radar", "threat_class", "altitude_ref"))
                + "<p class='muted'>Per-sector values: range_ring_vs_physics.csv.</p></details>")
+    if figures.get("layers"):
+        out.append("<h2>Coverage maps</h2><p class='muted'>Choose a site, threat class and altitude layer. Blue: "
+                   f"detected (Pd ≥ {cs.pd_threshold:g}); red: engageable; dashed: nominal catalog rings; dotted: "
+                   "where the terrain data ends.</p>" + selector_html(figures["layers"]))
     for title, key in (("Maps", "maps"), ("Reach per sector", "polar"), ("Vertical coverage diagrams", "vcd")):
-        if figures.get(key):
+        if key == "maps" and figures.get("layers") and figures.get(key):
+            out.append("<details><summary>Every altitude of each class on one figure</summary>"
+                       + "".join(img(p, caption) for caption, p in figures[key]) + "</details>")
+        elif figures.get(key):
             out.append(f"<h2>{title}</h2><div class='{'grid' if key == 'polar' else ''}'>"
                        + "".join(img(p, caption) for caption, p in figures[key]) + "</div>")
     out.append("<h2>How the products are computed</h2>" + METHOD)
@@ -163,19 +177,27 @@ def coverage_sections(result: CoverageResult, rows: list[RingRow], figures: dict
     return out
 
 
+def selector_html(layers: list[tuple[str, Path]], key: str = "coverage") -> str:
+    """The class/altitude selector over single-layer maps captioned ``"site|class|altitude"``."""
+    images = []
+    for caption, p in layers:
+        site, cls, alt = (caption.split("|") + ["", ""])[:3]
+        images.append({"site": site, "cls": cls, "alt": alt, "src": data_uri(p)})
+    uniq = lambda k: list(dict.fromkeys(im[k] for im in images))  # noqa: E731
+    return render("selector.html.j2", key=key, images=images, sites=uniq("site"), classes=uniq("cls"),
+                  alts=uniq("alt"))
+
+
 def write_coverage_report(result: CoverageResult, rows: list[RingRow], figures: dict[str, list[tuple[str, Path]]],
                           manifest: dict[str, Any], out_path: Path) -> Path:
+    from markupsafe import Markup
+
     sc = result.world.scenario
-    head = [f"<h1>{esc(sc.name)}</h1>",
-            f"<p class='muted'>iadsim {esc(manifest['iadsim_version'])} · seed {esc(sc.run.seed)} · scenario "
-            f"sha256 {esc(manifest['scenario_sha256'][:16])}… · coverage computed in {result.seconds:.1f} s</p>"]
-    if sc.description:
-        head.append(f"<p>{esc(sc.description)}</p>")
-    head.append(f"<p class='note'>{esc(BOUNDARIES)}</p>")
     notes = list(result.world.notes) + [n for s in result.sites for n in s.notes]
-    if notes:
-        head.append("<h2>Notes</h2><ul>" + "".join(f"<li>{esc(n)}</li>" for n in notes) + "</ul>")
-    files = "".join(f"<li>{esc(f)}</li>" for f in manifest.get("files", []))
-    tail = [f"<h2>Files</h2><details><summary>{len(manifest.get('files', []))} files</summary><ul>{files}</ul></details>"]
-    out_path.write_text(page(sc.name, head + coverage_sections(result, rows, figures) + tail), encoding="utf-8")
+    body = render("report.html.j2", sc_name=sc.name, version=manifest["iadsim_version"], seed=sc.run.seed,
+                  sha=str(manifest["scenario_sha256"]), subtitle=f"coverage computed in {result.seconds:.1f} s",
+                  description=sc.description or "", findings="", boundaries=BOUNDARIES, notes=notes,
+                  parts=[{"title": "Coverage", "html": Markup("".join(coverage_sections(result, rows, figures)))}],
+                  files=list(manifest.get("files", [])))
+    out_path.write_text(page(sc.name, [body]), encoding="utf-8")
     return out_path

@@ -1,12 +1,21 @@
-"""A self-contained HTML report: every figure embedded, every catalog figure with its source."""
+"""A self-contained HTML report rendered from Jinja2 templates (``report/templates/``): every figure
+embedded, every catalog figure with its source, no network.
+
+Values pass through :func:`display` on their way into a template (Jinja2 ``finalize``), so a Python
+``None``/``True``/``False`` never reaches the page: they show as an empty cell, "yes" and "no".
+"""
 
 from __future__ import annotations
 
 import base64
 import html
 from collections.abc import Iterable, Sequence
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
+
+import jinja2
+from markupsafe import Markup
 
 BOUNDARIES = (
     "iadsim uses public, unclassified figures only; every catalog figure cites its public source, "
@@ -23,38 +32,55 @@ th{background:#f4f4f6}td.l,th.l{text-align:left}.note{background:#fff8e6;border-
 .muted{color:#666;font-size:.85em}img{max-width:100%;border:1px solid #eee;margin:.3em 0}
 .grid{display:grid;grid-template-columns:repeat(auto-fill,minmax(360px,1fr));gap:.6em}
 details{margin:.4em 0}summary{cursor:pointer;font-weight:600}
+.findings{background:#f3f7fb;border-left:5px solid #1f4e79;padding:.6em 1em;margin:1em 0}
+.findings h2{border:none;margin-top:.2em}.findings li{margin:.25em 0}
+.selector label{margin-right:1em;font-size:.9em}.selector select{font-size:.9em}
+nav.contents{font-size:.9em}
 """
 
 
+def display(value: Any) -> Any:
+    """How a value reads on the page: None → "", True/False → "yes"/"no", floats without noise."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, float):
+        return f"{value:g}"
+    return value
+
+
+@lru_cache(maxsize=1)
+def environment() -> jinja2.Environment:
+    env = jinja2.Environment(loader=jinja2.PackageLoader("iadsim.report", "templates"),
+                             autoescape=jinja2.select_autoescape(["html", "j2"], default=True),
+                             finalize=display, undefined=jinja2.StrictUndefined,
+                             trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
+    env.filters["display"] = display
+    return env
+
+
+def render(template: str, **context: Any) -> str:
+    """Render one template of ``report/templates``."""
+    return environment().get_template(template).render(**context)
+
+
 def esc(value: Any) -> str:
-    return html.escape(str(value), quote=True)
+    return html.escape(str(display(value)), quote=True)
+
+
+def data_uri(path: Path) -> str:
+    return "data:image/png;base64," + base64.b64encode(Path(path).read_bytes()).decode("ascii")
 
 
 def img(path: Path, alt: str) -> str:
-    data = base64.b64encode(Path(path).read_bytes()).decode("ascii")
-    return f'<img alt="{esc(alt)}" src="data:image/png;base64,{data}">'
+    return str(Markup('<img alt="{}" src="{}">').format(alt, data_uri(path)))
 
 
 def table(rows: Sequence[dict[str, Any]], left: Iterable[str] = (), links: dict[str, str] | None = None) -> str:
-    if not rows:
-        return "<p class='muted'>(none)</p>"
-    keys = list(rows[0])
-    left = set(left)
-    head = "".join(f"<th class='{'l' if k in left else ''}'>{esc(k)}</th>" for k in keys)
-    body = []
-    for r in rows:
-        cells = []
-        for k in keys:
-            v = r.get(k, "")
-            text = esc(v)
-            if links and k in links and r.get(links[k]):
-                text = f"<a href='{esc(r[links[k]])}'>{text}</a>"
-            cells.append(f"<td class='{'l' if k in left else ''}'>{text}</td>")
-        body.append("<tr>" + "".join(cells) + "</tr>")
-    return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
+    return render("table.html.j2", rows=list(rows), keys=list(rows[0]) if rows else [], left=set(left),
+                  links=links or {})
 
 
 def page(title: str, sections: Sequence[str]) -> str:
-    return (f"<!doctype html><html lang='en'><head><meta charset='utf-8'>"
-            f"<meta name='viewport' content='width=device-width,initial-scale=1'><title>{esc(title)}</title>"
-            f"<style>{CSS}</style></head><body>{''.join(sections)}</body></html>")
+    return render("page.html.j2", title=title, css=Markup(CSS), body=Markup("".join(sections)))

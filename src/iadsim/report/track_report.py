@@ -10,7 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from iadsim.report.html import BOUNDARIES, esc, img, page, table
+from iadsim.report.html import BOUNDARIES, esc, img, page, render, table
 
 METHOD = """
 <ul>
@@ -137,18 +137,15 @@ def tracking_sections(run: Any) -> list[str]:
 
 
 def write_tracking_report(run: Any, out_path: Path) -> Path:
-    """The standalone report of ``iadsim track``."""
+    """The standalone report of ``iadsim track`` (``templates/report.html.j2``)."""
+    from markupsafe import Markup
+
     sc = run.world.scenario
     man = run.manifest
-    head = [f"<h1>{esc(sc.name)}: tracking</h1>",
-            f"<p class='muted'>iadsim {esc(man['iadsim_version'])} · seed {esc(sc.run.seed)} · scenario sha256 "
-            f"{esc(man['scenario_sha256'][:16])}… · run in {man['timings_s'].get('total', 0):.1f} s</p>"]
-    if sc.description:
-        head.append(f"<p>{esc(sc.description)}</p>")
-    head.append(f"<p class='note'>{esc(BOUNDARIES)}</p>")
-    if run.world.notes:
-        head.append("<h2>Notes</h2><ul>" + "".join(f"<li>{esc(n)}</li>" for n in run.world.notes) + "</ul>")
-    files = "".join(f"<li>{esc(f)}</li>" for f in man.get("files", []))
-    tail = [f"<h2>Files</h2><details><summary>{len(man.get('files', []))} files</summary><ul>{files}</ul></details>"]
-    Path(out_path).write_text(page(f"{sc.name}: tracking", head + tracking_sections(run) + tail), encoding="utf-8")
+    body = render("report.html.j2", sc_name=f"{sc.name}: tracking", version=man["iadsim_version"], seed=sc.run.seed,
+                  sha=str(man["scenario_sha256"]), subtitle=f"run in {man['timings_s'].get('total', 0):.1f} s",
+                  description=sc.description or "", findings="", boundaries=BOUNDARIES, notes=list(run.world.notes),
+                  parts=[{"title": "Tracking", "html": Markup("".join(tracking_sections(run)))}],
+                  files=list(man.get("files", [])))
+    Path(out_path).write_text(page(f"{sc.name}: tracking", [body]), encoding="utf-8")
     return Path(out_path)
