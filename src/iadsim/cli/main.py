@@ -290,6 +290,7 @@ def schema(
 # (one import line per module, below this comment).
 import iadsim.cli.track  # noqa: E402,F401  (registers `iadsim track`)
 import iadsim.cli.battle  # noqa: E402,F401  (iadsim run)
+import iadsim.cli.sweep  # noqa: E402,F401  (iadsim sweep, iadsim report)
 
 
 def main(argv: list[str] | None = None) -> int:
