@@ -28,6 +28,7 @@ def test_replication_seed_is_keyed_by_point_and_rep():
     assert len({a, replication_seed(11, 0, 1), replication_seed(11, 1, 0), replication_seed(12, 0, 0)}) == 4
 
 
+@pytest.mark.slow
 def test_same_dataset_with_one_and_two_local_workers(small, tmp_path):
     one = sweep(small, vary=VARY, replications=6, workers=1, batch_size=2, out=tmp_path / "one")
     two = sweep(small, vary=VARY, replications=6, workers=2, batch_size=3, out=tmp_path / "two")
@@ -49,6 +50,7 @@ def test_same_dataset_through_a_local_dask_cluster(small, tmp_path):
     pd.testing.assert_frame_equal(local.data, dask.data)
 
 
+@pytest.mark.slow
 def test_tracker_mode_and_sampled_figures(tmp_path):
     path = small_scenario(tmp_path, tracking="tracker")
     res = sweep(path, replications=3, uncertain=["48N6E3.pk.fighter_4gen", "fighter_4gen.rcs_m2.S"], workers=1,
@@ -79,7 +81,7 @@ def test_other_sweep_folder_refused_and_nothing_overwritten(small, tmp_path):
 @pytest.mark.slow
 def test_kill_9_and_resume_give_the_uninterrupted_dataset(tmp_path):
     path = small_scenario(tmp_path / "scen")
-    args = [str(path), "-n", "40", "--vary", "engagement.salvo_size=1,2", "--workers", "1", "--batch-size", "2",
+    args = [str(path), "-n", "24", "--vary", "engagement.salvo_size=1,2", "--workers", "1", "--batch-size", "2",
             "--no-report"]
     full = tmp_path / "full"
     cli = [sys.executable, "-m", "iadsim"]
@@ -96,7 +98,7 @@ def test_kill_9_and_resume_give_the_uninterrupted_dataset(tmp_path):
     os.kill(proc.pid, signal.SIGKILL)
     proc.wait()
     n_before = len(dataset.done_batches(cut))
-    assert 3 <= n_before < 40
+    assert 3 <= n_before < 24
     subprocess.run([*cli, "sweep", *args, "-o", str(cut), "--resume"], check=True, env=env, capture_output=True)
     pd.testing.assert_frame_equal(dataset.read_results(full), dataset.read_results(cut))
     assert not [p for p in (cut / "results").iterdir() if p.name.startswith(".tmp-")]

@@ -111,7 +111,7 @@ def _dask(jobs: list[PointJob], todo: list[Task], scheduler: str | None,
                                  "expected a running scheduler at tcp://HOST:PORT", field="--scheduler") from None
     else:
         cluster = LocalCluster(n_workers=int(dask_local), threads_per_worker=1, processes=True,
-                               dashboard_address=None)
+                               dashboard_address=":0")
         client = Client(cluster)
     try:
         futures = {}
