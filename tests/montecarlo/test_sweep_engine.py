@@ -102,3 +102,12 @@ def test_kill_9_and_resume_give_the_uninterrupted_dataset(tmp_path):
     subprocess.run([*cli, "sweep", *args, "-o", str(cut), "--resume"], check=True, env=env, capture_output=True)
     pd.testing.assert_frame_equal(dataset.read_results(full), dataset.read_results(cut))
     assert not [p for p in (cut / "results").iterdir() if p.name.startswith(".tmp-")]
+
+
+def test_points_apply_scenario_edits_then_raid_scale(small):
+    from iadsim.api.sweep import plan_sweep
+
+    plan = plan_sweep(small, vary=["threats[0].count=2,5", "raid.scale=2"], replications=1)
+    assert [j.loaded.scenario.threats[0].count for j in plan.jobs] == [4, 10]
+    assert [j.values for j in plan.jobs] == [{"threats[0].count": 2, "raid.scale": 2.0},
+                                             {"threats[0].count": 5, "raid.scale": 2.0}]

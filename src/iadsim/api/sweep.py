@@ -62,8 +62,9 @@ class SweepPlan:
 
 
 def _raid_scaled(sc: EditableScenario, scale: float) -> EditableScenario:
+    """Every threat group's ``count`` times ``scale``, rounded, at least 1 (after the point's other edits)."""
     out = sc.copy()
-    for i, t in enumerate(sc.to_dict().get("threats") or []):
+    for i, t in enumerate(out.to_dict().get("threats") or []):
         out.set(f"threats[{i}].count", max(1, int(round(int(t.get("count", 1)) * scale))))
     return out
 
