@@ -31,6 +31,7 @@ _LAZY = {
     "track": ("iadsim.api.results", "track"),
     "battle": ("iadsim.api.results", "battle"),
     "run": ("iadsim.api.results", "run"),
+    "sweep": ("iadsim.api.sweep", "sweep"),
     "Analysis": ("iadsim.api.results", "Analysis"),
     "Tracking": ("iadsim.api.results", "Tracking"),
     "Battle": ("iadsim.api.results", "Battle"),

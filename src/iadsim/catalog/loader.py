@@ -268,6 +268,17 @@ class Catalog:
         """Every figure of an entry as (field path such as ``detection_reference.range_km``, Figure)."""
         return [(format_path(p), f) for p, f in iter_figures(self.get(name))]
 
+    def replaced(self, entries: Mapping[str, Entry]) -> Catalog:
+        """A copy of this catalog with the named entries replaced (same kind, same file; e.g. a
+        Monte Carlo replication's sampled figures: :mod:`iadsim.montecarlo.uncertainty`)."""
+        records = dict(self._records)
+        for name, entry in entries.items():
+            rec = self._records[name]
+            records[name] = _Record(entry=entry, file=rec.file, located=rec.located)
+        out = Catalog.__new__(Catalog)
+        out._records, out._sources, out._source_files = records, self._sources, self._source_files
+        return out
+
     def __contains__(self, name: object) -> bool:
         return name in self._records
 

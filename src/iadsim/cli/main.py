@@ -694,6 +694,7 @@ import iadsim.cli.track  # noqa: E402,F401  (registers `iadsim track`)
 import iadsim.cli.battle  # noqa: E402,F401  (iadsim run)
 import iadsim.cli.export  # noqa: E402,F401  (iadsim export)
 import iadsim.cli.serve  # noqa: E402,F401  (iadsim serve)
+import iadsim.cli.sweep  # noqa: E402,F401  (iadsim sweep, iadsim report)
 
 
 # ----------------------------------------------------------------------------- entry point

@@ -431,6 +431,22 @@ class EngagementSettings(_Model):
         default=0, ge=0, le=1000, description="Ready rounds each site keeps back (not fired).")
 
 
+class SweepSettings(_Model):
+    """A Monte Carlo sweep of the scenario (``iadsim sweep``; the command line's options override it)."""
+
+    replications: int = Field(default=100, ge=1, le=1_000_000, description="Replications per sweep point.")
+    vary: dict[str, str | list[str | int | float]] = Field(
+        default_factory=dict, max_length=16,
+        description="PATH: VALUES — a list, or a range 'START:STOP:STEP' (inclusive); PATH as in --set, or "
+                    "raid.scale, or catalog.ENTRY.FIGURE. The points are the cross product.")
+    uncertain: list[str] = Field(
+        default_factory=list, max_length=500,
+        description="Catalog figures sampled per replication from their low-high spread: [catalog] for every "
+                    "figure with a spread the scenario uses, or ENTRY.FIGURE names.")
+    distribution: Literal["triangular", "uniform"] = Field(
+        default="triangular", description="Distribution of sampled figures (Latin hypercube across replications).")
+
+
 class Scenario(_Model):
     """A deployment, a raid and the settings to analyse them."""
 
@@ -445,6 +461,7 @@ class Scenario(_Model):
     coverage: CoverageSettings = Field(default_factory=CoverageSettings)
     tracking: TrackingSettings = Field(default_factory=TrackingSettings)
     engagement: EngagementSettings = Field(default_factory=EngagementSettings)
+    sweep: SweepSettings | None = Field(default=None, description="Monte Carlo sweep (iadsim sweep).")
 
     @model_validator(mode="after")
     def _cross_checks(self, info: ValidationInfo) -> Scenario:
