@@ -415,22 +415,13 @@ def compose_report(sc: Any, manifest: dict[str, Any], notes: Sequence[str], part
 
 
 def montecarlo_part(out_dir: Path | None) -> list[tuple[str, list[str]]]:
-    """The Monte Carlo part when a sweep exists and the ``mc`` job's partial
-    (``templates/montecarlo.html.j2`` with ``report/montecarlo.py``) is installed; otherwise nothing."""
-    import importlib
-    import importlib.util
+    """The Monte Carlo part when ``out_dir`` holds a sweep (``sweep.json``, written by ``iadsim sweep``):
+    the section of :mod:`iadsim.report.montecarlo`; otherwise nothing."""
+    if out_dir is None or not (Path(out_dir) / "sweep.json").is_file():
+        return []
+    from iadsim.report.montecarlo import section_html
 
-    if out_dir is None or importlib.util.find_spec("iadsim.report.montecarlo") is None:
-        return []
-    mod = importlib.import_module("iadsim.report.montecarlo")
-    build = next((getattr(mod, n) for n in ("montecarlo_context", "build_context", "context") if hasattr(mod, n)),
-                 None)
-    if build is None:
-        return []
-    ctx = build(out_dir)
-    if not ctx:
-        return []
-    return [("Monte Carlo", [render("montecarlo.html.j2", **ctx)])]
+    return [("Monte Carlo", [section_html(out_dir)])]
 
 
 def write_battle_report(run: BattleRun, out_path: Path) -> Path:
