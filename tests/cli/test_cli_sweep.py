@@ -69,7 +69,7 @@ def test_sweep_section_of_the_scenario(scen, tmp_path, capsys):
 ])
 def test_bad_input_is_one_line(scen, tmp_path, capsys, args, message):
     out = tmp_path / "sw"
-    assert main(["sweep", str(scen), "-o", str(out), "-n", "2", "--workers", "1", *args]) == 2
+    assert main(["sweep", str(scen), "-o", str(out), "-n", "2", "--workers", "1", *args]) == 3  # input error
     err = capsys.readouterr().err.strip()
     assert message in err and "\n" not in err, err
     assert not out.exists()
@@ -79,18 +79,18 @@ def test_another_sweep_folder_is_refused(scen, tmp_path, capsys):
     out = tmp_path / "sw"
     assert main(["sweep", str(scen), "-o", str(out), "-n", "2", "--workers", "1", "--no-report"]) == 0
     parts = sorted(p.name for p in (out / "results").iterdir())
-    assert main(["sweep", str(scen), "-o", str(out), "-n", "3", "--workers", "1", "--no-report"]) == 2
+    assert main(["sweep", str(scen), "-o", str(out), "-n", "3", "--workers", "1", "--no-report"]) == 4  # output
     assert "another sweep" in capsys.readouterr().err
     assert sorted(p.name for p in (out / "results").iterdir()) == parts
 
 
 @pytest.mark.slow
 def test_unreachable_scheduler(scen, tmp_path, capsys):
-    assert main(["sweep", str(scen), "-o", str(tmp_path / "sw"), "-n", "2", "--scheduler", "tcp://127.0.0.1:9"]) == 2
+    assert main(["sweep", str(scen), "-o", str(tmp_path / "sw"), "-n", "2", "--scheduler", "tcp://127.0.0.1:9"]) == 3
     err = capsys.readouterr().err.strip()
     assert "cannot reach the Dask scheduler" in err and "\n" not in err
 
 
 def test_report_of_a_folder_without_sweep(tmp_path, capsys):
-    assert main(["report", str(tmp_path)]) == 2
+    assert main(["report", str(tmp_path)]) == 3  # an input error: the folder holds no sweep
     assert "no sweep.json" in capsys.readouterr().err

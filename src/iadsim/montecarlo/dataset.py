@@ -16,7 +16,7 @@ import re
 from pathlib import Path
 from typing import Any
 
-from iadsim.errors import OutputError, one_line, os_error
+from iadsim.errors import InputError, OutputError, one_line, os_error
 
 MANIFEST = "sweep.json"
 RESULTS = "results"
@@ -103,10 +103,10 @@ def read_manifest(out: Path) -> dict[str, Any]:
     try:
         return json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
-        raise OutputError(f"no {MANIFEST}: this folder holds no sweep (run iadsim sweep first)",
-                          file=one_line(out)) from None
+        raise InputError(f"no {MANIFEST}: this folder holds no sweep (run iadsim sweep first)",
+                         file=one_line(out)) from None
     except (OSError, ValueError):
-        raise OutputError(f"{MANIFEST} is not readable JSON", file=one_line(out)) from None
+        raise InputError(f"{MANIFEST} is not readable JSON", file=one_line(out)) from None
 
 
 def read_results(out: Path):
