@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import re
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from fastapi import Body, FastAPI, HTTPException, Query
 from fastapi.responses import HTMLResponse, JSONResponse, Response
@@ -30,6 +30,21 @@ class ScenarioText(BaseModel):
 class RunRequest(BaseModel):
     scenario: str = Field(max_length=64, description="Name of a scenario under DIR/scenarios (without .yaml).")
     run: str | None = Field(default=None, max_length=64, description="New run folder name inside DIR.")
+
+
+MAX_SWEEP_REPLICATIONS = 1000
+_Spec = Annotated[str, Field(min_length=1, max_length=200)]
+
+
+class SweepRequest(BaseModel):
+    scenario: str = Field(max_length=64, description="Name of a scenario under DIR/scenarios (without .yaml).")
+    sweep: str | None = Field(default=None, max_length=64, description="New sweep folder name inside DIR.")
+    replications: int = Field(ge=1, le=MAX_SWEEP_REPLICATIONS, description="Replications per sweep point.")
+    vary: list[_Spec] | None = Field(default=None, max_length=8,
+                                     description="PATH=VALUES strings, as `iadsim sweep --vary` (default: the "
+                                                 "scenario's sweep section).")
+    uncertain: list[_Spec] | None = Field(default=None, max_length=32,
+                                          description="`catalog` or ENTRY.FIGURE names sampled per replication.")
 
 
 class BodyLimit:
@@ -203,6 +218,29 @@ def _api_scenarios(app: FastAPI, root: Path, runner: jobs.JobRunner) -> None:
             raise HTTPException(409, "a run is already in progress; poll /api/jobs")
         return job.public()
 
+    @app.post("/api/sweeps", status_code=202)
+    def start_sweep(body: SweepRequest = Body()) -> dict[str, Any]:
+        """Start ``iadsim sweep`` (one worker) of a stored scenario into a new sweep folder of DIR; progress
+        (replications done of total) is polled at ``/api/jobs/{id}``. One job at a time."""
+        path = scenario_file(root, body.scenario)
+        if not path.is_file():
+            raise HTTPException(404, f"scenario {body.scenario!r} not found")
+        checked = jobs.validate_text(path.read_text(encoding="utf-8", errors="replace"), path.name, sdir, root)
+        if not checked["ok"]:
+            return JSONResponse(status_code=422, content=checked)  # type: ignore[return-value]
+        options = {"replications": body.replications, "vary": body.vary, "uncertain": body.uncertain}
+        planned = _plan_errors(path, options)
+        if planned is not None:
+            return JSONResponse(status_code=422, content=planned)  # type: ignore[return-value]
+        name = check_name(body.sweep, "sweep") if body.sweep else _free_name(root, path.stem, "sweep")
+        target = confined(root, name)
+        if target.exists() or name == SCENARIO_DIR:
+            raise HTTPException(409, f"{name!r} already exists in the served folder")
+        job = runner.start_sweep(path, target, **options)
+        if job is None:
+            raise HTTPException(409, "a run or sweep is already in progress; poll /api/jobs")
+        return job.public()
+
     @app.get("/api/jobs")
     def job_list() -> list[dict[str, Any]]:
         return [j.public() for j in runner.jobs.values()]
@@ -216,13 +254,25 @@ def _api_scenarios(app: FastAPI, root: Path, runner: jobs.JobRunner) -> None:
         return j.public()
 
 
-def _free_name(root: Path, stem: str) -> str:
-    base = re.sub(r"[^A-Za-z0-9_.-]", "_", stem)[:50] or "run"
+def _plan_errors(path: Path, options: dict[str, Any]) -> dict[str, Any] | None:
+    """The sweep's own one-line error (unknown PATH, bad range, ...) as a validation result, before it starts."""
+    from iadsim.api.sweep import plan_sweep
+    from iadsim.errors import IadsimError
+
+    try:
+        plan_sweep(path, workers=1, **options)
+    except IadsimError as exc:
+        return {"ok": False, "errors": [jobs.located_error(exc, path.name)], "warnings": [], "estimate": None}
+    return None
+
+
+def _free_name(root: Path, stem: str, kind: str = "run") -> str:
+    base = re.sub(r"[^A-Za-z0-9_.-]", "_", stem)[:50] or kind
     for i in range(1, 10_000):
-        name = f"{base}-run{i}"
+        name = f"{base}-{kind}{i}"
         if not (root / name).exists():
             return name
-    raise HTTPException(409, "no free run name")
+    raise HTTPException(409, f"no free {kind} name")
 
 
 def _static(app: FastAPI) -> None:
