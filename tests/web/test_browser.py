@@ -183,5 +183,7 @@ def test_start_a_tiny_sweep_and_see_it_listed(page, artefacts, server):
     assert page.input_value("[data-testid=sweep-select]") == "browser-sweep-sweep1"
     table = page.locator("#sweep-table")
     assert "4 replications" in table.inner_text() and table.locator("tr").count() == 3  # header + 2 points
+    assert "salvo_size=2" in table.locator("tr").nth(2).inner_text()
     assert (server.root / "browser-sweep-sweep1" / "sweep.json").is_file()
+    page.locator("#sweeps").scroll_into_view_if_needed()
     _shot(page, artefacts, "viewer-sweep-finished")

@@ -335,11 +335,13 @@ async function loadSweeps(select) {
 async function showSweep(name) {
   const { body } = await api(`/api/sweeps/${encodeURIComponent(name)}`);
   state.sweep = name; // read by the browser tests
-  const metrics = body.summary.length ? Object.keys(body.summary[0]).filter((k) => k !== "point") : [];
+  const metrics = body.summary.length ? Object.keys(body.summary[0]).filter((k) => k !== "point" && !k.startsWith("vary:")) : [];
   const fmt = (v) => (v == null ? "—" : Number(v).toFixed(2));
   const esc = (t) => String(t).replace(/[&<>]/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;" })[c]);
+  const values = new Map((body.definition?.points ?? []).map((p) => [p.point, Object.entries(p.values ?? {})
+    .map(([k, v]) => `${k.split(".").pop()}=${typeof v === "object" ? JSON.stringify(v) : v}`).join(" ")]));
   $("sweep-table").innerHTML = `<p>${body.rows} replications</p><table><tr><th>point</th>${metrics.map((m) => `<th>${esc(m)} mean (min–max)</th>`).join("")}</tr>` +
-    body.summary.map((p) => `<tr><td>${p.point}</td>${metrics.map((m) => `<td>${fmt(p[m].mean)} (${fmt(p[m].min)}–${fmt(p[m].max)})</td>`).join("")}</tr>`).join("") + "</table>";
+    body.summary.map((p) => `<tr><td>${p.point}${values.get(p.point) ? " " + esc(values.get(p.point)) : ""}</td>${metrics.map((m) => `<td>${fmt(p[m].mean)} (${fmt(p[m].min)}–${fmt(p[m].max)})</td>`).join("")}</tr>`).join("") + "</table>";
 }
 $("sweep-select").addEventListener("change", (e) => showSweep(e.target.value));
 loadSweeps().catch(() => {});
