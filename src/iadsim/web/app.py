@@ -247,7 +247,8 @@ def _api_scenarios(app: FastAPI, root: Path, runner: jobs.JobRunner) -> None:
 
     @app.get("/api/jobs/{job_id}")
     def job(job_id: str) -> dict[str, Any]:
-        """A run's state (queued, running, done, failed), progress fraction, message and located error."""
+        """A run's or sweep's state (queued, running, done, failed), progress fraction, message and located
+        error; for a sweep (``kind: sweep``) also the replications ``done`` of ``total``."""
         j = runner.jobs.get(job_id)
         if j is None:
             raise HTTPException(404, f"job {job_id!r} not found")
