@@ -261,6 +261,8 @@ def test_a_second_job_while_one_runs_is_409(served, monkeypatch):
     ({"scenario": "sw-ok", "replications": 2, "vary": ["engagement.nosuch=1,2"]}, 422, "engagement.nosuch"),
     ({"scenario": "sw-ok", "replications": 2, "vary": ["engagement.salvo_size=4:1:1"]}, 422, "engagement.salvo_size"),
     ({"scenario": "sw-ok", "replications": 2, "uncertain": ["NOPE.figure"]}, 422, None),
+    ({"scenario": "sw-ok", "replications": 2, "vary": ["engagement.salvo_size=1:20:1", "threats[0].count=1:20:1"]},
+     422, "vary"),
     ({"scenario": "sw-ok", "replications": 0}, 422, None),
     ({"scenario": "sw-ok", "replications": 1001}, 422, None),
     ({"scenario": "sw-ok", "replications": 2, "sweep": "../escape"}, 400, None),

@@ -32,7 +32,8 @@ class RunRequest(BaseModel):
     run: str | None = Field(default=None, max_length=64, description="New run folder name inside DIR.")
 
 
-MAX_SWEEP_REPLICATIONS = 1000
+MAX_SWEEP_REPLICATIONS = 1000  # per point
+MAX_SWEEP_POINTS = 100  # the cross product of the vary lists
 _Spec = Annotated[str, Field(min_length=1, max_length=200)]
 
 
@@ -261,10 +262,32 @@ def _plan_errors(path: Path, options: dict[str, Any]) -> dict[str, Any] | None:
     from iadsim.errors import IadsimError
 
     try:
+        _check_size(path, options)
         plan_sweep(path, workers=1, **options)
     except IadsimError as exc:
         return {"ok": False, "errors": [jobs.located_error(exc, path.name)], "warnings": [], "estimate": None}
     return None
+
+
+def _check_size(path: Path, options: dict[str, Any]) -> None:
+    """Refuse (one-line ScenarioError) a sweep over ``MAX_SWEEP_POINTS`` points before its points are built."""
+    from math import prod
+
+    from iadsim.api.scenario_edit import load_scenario
+    from iadsim.catalog import load_catalog
+    from iadsim.errors import ScenarioError
+    from iadsim.montecarlo import spec
+
+    catalog = load_catalog()
+    vary = options["vary"]
+    if vary is None:
+        section = load_scenario(path, catalog).validate().scenario.sweep
+        vary = [f"{k}={','.join(map(str, v)) if isinstance(v, list) else v}"
+                for k, v in (dict(section.vary) if section else {}).items()]
+    n = prod(len(spec.parse_vary(v, catalog).values) for v in vary)
+    if n > MAX_SWEEP_POINTS:
+        raise ScenarioError(f"{n} sweep points; the viewer starts at most {MAX_SWEEP_POINTS} (use `iadsim sweep`)",
+                            field="vary")
 
 
 def _free_name(root: Path, stem: str, kind: str = "run") -> str:
