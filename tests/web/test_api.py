@@ -195,3 +195,91 @@ def test_sweep_summary(served, tmp_path):
     assert s["rows"] == 4 and s["definition"]["hash"] == "x"
     assert [p["killed"]["mean"] for p in s["summary"]] == [4.0, 1.0]
     assert s["summary"][1]["leaked"]["max"] == 4.0 and "seed" not in s["summary"][0]
+
+
+def _sweep_scenario(name: str) -> str:
+    """The small scenario under perfect perception (a replication takes milliseconds)."""
+    return _cf.scenario_text(name, "[5000]", 120).replace("salvo_size: 2}", "salvo_size: 2, tracking: perfect}")
+
+
+def _poll(client, job_id: str) -> dict:
+    deadline = time.monotonic() + 600  # a hang guard, not a speed assertion
+    seen = []
+    while (state := client.get(f"/api/jobs/{job_id}").json())["state"] in ("queued", "running"):
+        assert time.monotonic() < deadline
+        seen.append(state["progress"])
+        time.sleep(0.2)
+    assert seen == sorted(seen), seen  # progress never goes back
+    return state
+
+
+def test_start_a_sweep_and_poll_to_done(served):
+    client = TestClient(create_app(served))
+    assert client.put("/api/scenarios/sw-tiny", json={"text": _sweep_scenario("sw-tiny")}).json()["ok"] is True
+    job = client.post("/api/sweeps", json={"scenario": "sw-tiny", "sweep": "sw-api", "replications": 2,
+                                           "vary": ["engagement.salvo_size=1,2"]})
+    assert job.status_code == 202, job.text
+    assert job.json()["kind"] == "sweep" and job.json()["run"] == "sw-api"
+    state = _poll(client, job.json()["id"])
+    assert state["state"] == "done" and state["progress"] == 1.0, state
+    assert (state["done"], state["total"]) == (4, 4) and "4/4 replications" in state["message"]
+    assert "sw-api" in [s["name"] for s in client.get("/api/sweeps").json()]
+    s = client.get("/api/sweeps/sw-api").json()
+    assert s["rows"] == 4 and [p["point"] for p in s["summary"]] == [0, 1]
+    assert s["definition"]["definition"]["vary"] == [["engagement.salvo_size", [1, 2]]]
+    assert all(p["killed"]["count"] == 2 for p in s["summary"])
+    again = client.post("/api/sweeps", json={"scenario": "sw-tiny", "sweep": "sw-api", "replications": 2})
+    assert again.status_code == 409 and "already exists" in again.json()["detail"]
+    named = client.post("/api/sweeps", json={"scenario": "sw-tiny", "replications": 1, "vary": []})
+    assert named.status_code == 202 and named.json()["run"] == "sw-tiny-sweep1"
+    assert _poll(client, named.json()["id"])["state"] == "done"
+
+
+def test_a_second_job_while_one_runs_is_409(served, monkeypatch):
+    import threading
+
+    from iadsim.api import sweep as sweep_mod
+
+    client = TestClient(create_app(served))
+    client.put("/api/scenarios/sw-busy", json={"text": _sweep_scenario("sw-busy")})
+    gate = threading.Event()
+    monkeypatch.setattr(sweep_mod, "sweep", lambda *a, **k: gate.wait(60))
+    first = client.post("/api/sweeps", json={"scenario": "sw-busy", "sweep": "sw-busy-1", "replications": 1})
+    assert first.status_code == 202
+    try:
+        second = client.post("/api/sweeps", json={"scenario": "sw-busy", "sweep": "sw-busy-2", "replications": 1})
+        run = client.post("/api/runs", json={"scenario": "sw-busy", "run": "sw-busy-run"})
+        assert second.status_code == 409 and run.status_code == 409
+    finally:
+        gate.set()
+    assert _poll(client, first.json()["id"])["state"] == "done"
+
+
+@pytest.mark.parametrize("body, status, field", [
+    ({"scenario": "nosuch", "replications": 2}, 404, None),
+    ({"scenario": "sw-bad", "replications": 2}, 422, None),
+    ({"scenario": "sw-ok", "replications": 2, "vary": ["engagement.nosuch=1,2"]}, 422, "engagement.nosuch"),
+    ({"scenario": "sw-ok", "replications": 2, "vary": ["engagement.salvo_size=4:1:1"]}, 422, "engagement.salvo_size"),
+    ({"scenario": "sw-ok", "replications": 2, "uncertain": ["NOPE.figure"]}, 422, None),
+    ({"scenario": "sw-ok", "replications": 2, "vary": ["engagement.salvo_size=1:20:1", "threats[0].count=1:20:1"]},
+     422, "vary"),
+    ({"scenario": "sw-ok", "replications": 0}, 422, None),
+    ({"scenario": "sw-ok", "replications": 1001}, 422, None),
+    ({"scenario": "sw-ok", "replications": 2, "sweep": "../escape"}, 400, None),
+    ({"scenario": "sw-ok", "replications": 2, "sweep": "scenarios"}, 409, None),
+    ({"scenario": "sw-ok", "replications": 2, "sweep": "small-run"}, 409, None),
+])
+def test_bad_sweep_requests(client, served, body, status, field):
+    client.put("/api/scenarios/sw-bad", json={"text": _cf.BROKEN})
+    client.put("/api/scenarios/sw-ok", json={"text": _sweep_scenario("sw-ok")})
+    before = {p.name for p in served.iterdir()}
+    r = client.post("/api/sweeps", json=body)
+    assert r.status_code == status, r.text
+    if status == 422 and "errors" in r.json():
+        err = r.json()["errors"][0]
+        assert "\n" not in err["text"] and err["message"]
+        if field:
+            assert err["field"] == field, err
+        if body["scenario"] == "sw-bad":
+            assert err["line"] == 5
+    assert {p.name for p in served.iterdir()} == before  # nothing started, nothing written

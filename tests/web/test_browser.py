@@ -165,3 +165,25 @@ def test_start_a_small_run_and_see_it_finish(page, artefacts, server):
                            timeout=60_000)
     assert (server.root / "browser-tiny-run1" / "manifest.json").is_file()
     _shot(page, artefacts, "viewer-run-finished")
+
+
+def test_start_a_tiny_sweep_and_see_it_listed(page, artefacts, server):
+    text = _cf.scenario_text("browser-sweep", "[5000]", 120).replace("salvo_size: 2}",
+                                                                     "salvo_size: 2, tracking: perfect}")
+    page.fill("#scen-name", "browser-sweep")
+    page.fill("[data-testid=scen-text]", text)
+    page.fill("[data-testid=sweep-reps]", "2")
+    page.fill("[data-testid=sweep-vary]", "engagement.salvo_size=1,2")
+    page.click("[data-testid=run-sweep]")
+    status = page.locator("[data-testid=job-status]")
+    status.filter(has_text=re.compile(r"(done|failed)")).wait_for(timeout=600_000)
+    assert "done" in status.inner_text() and "4/4 replications" in status.inner_text(), status.inner_text()
+    page.wait_for_function("() => window.iadsimViewer.sweep === 'browser-sweep-sweep1'", timeout=60_000)
+    assert page.locator("#sweeps").is_visible()
+    assert page.input_value("[data-testid=sweep-select]") == "browser-sweep-sweep1"
+    table = page.locator("#sweep-table")
+    assert "4 replications" in table.inner_text() and table.locator("tr").count() == 3  # header + 2 points
+    assert "salvo_size=2" in table.locator("tr").nth(2).inner_text()
+    assert (server.root / "browser-sweep-sweep1" / "sweep.json").is_file()
+    page.locator("#sweeps").scroll_into_view_if_needed()
+    _shot(page, artefacts, "viewer-sweep-finished")

@@ -275,7 +275,8 @@ async function validate() {
 }
 $("validate").addEventListener("click", validate);
 
-$("run").addEventListener("click", async () => {
+// Save the scenario, then POST `request(name)` to `url` (a run or a sweep) and poll its job.
+async function saveAndStart(url, request) {
   const name = $("scen-name").value;
   try {
     const put = await api(`/api/scenarios/${encodeURIComponent(name)}`, {
@@ -283,15 +284,21 @@ $("run").addEventListener("click", async () => {
     showResult(put.body);
     loadScenarioList();
     if (!put.body.ok) return;
-    const { status, body } = await api("/api/runs", { method: "POST", headers: { "content-type": "application/json" },
-      body: JSON.stringify({ scenario: name }) });
+    const { status, body } = await api(url, { method: "POST", headers: { "content-type": "application/json" },
+      body: JSON.stringify(request(name)) });
     if (status !== 202) { showResult(body); return; }
+    $("job-progress").value = 0;
     poll(body.id);
   } catch (err) {
     $("job-status").className = "small error";
     $("job-status").textContent = String(err.message ?? err);
   }
-});
+}
+$("run").addEventListener("click", () => saveAndStart("/api/runs", (name) => ({ scenario: name })));
+$("run-sweep").addEventListener("click", () => saveAndStart("/api/sweeps", (name) => {
+  const vary = $("sweep-vary").value.split("\n").map((l) => l.trim()).filter((l) => l);
+  return { scenario: name, replications: parseInt($("sweep-reps").value, 10) || 1, ...(vary.length ? { vary } : {}) };
+}));
 
 async function loadScenarioList() {
   const { body } = await api("/api/scenarios");
@@ -312,25 +319,29 @@ async function poll(id) {
   $("job-progress").value = job.progress;
   $("job-status").className = job.state === "failed" ? "small error" : "small";
   $("job-status").textContent = `${job.run}: ${job.state} ${Math.round(job.progress * 100)} % — ${job.message}`;
-  if (job.state === "done") await loadRuns(job.run);
+  if (job.state === "done") await (job.kind === "sweep" ? loadSweeps(job.run) : loadRuns(job.run));
   else if (job.state !== "failed") setTimeout(() => poll(id), 500);
 }
 
 // ---- sweeps (folders written by iadsim sweep) ---------------------------------------------------
-async function loadSweeps() {
+async function loadSweeps(select) {
   const { body: sweeps } = await api("/api/sweeps");
   $("sweeps").hidden = !sweeps.length;
   fill($("sweep-select"), sweeps.map((s) => s.name));
+  if (select) $("sweep-select").value = select;
   if (sweeps.length) await showSweep($("sweep-select").value);
 }
 
 async function showSweep(name) {
   const { body } = await api(`/api/sweeps/${encodeURIComponent(name)}`);
-  const metrics = body.summary.length ? Object.keys(body.summary[0]).filter((k) => k !== "point") : [];
+  state.sweep = name; // read by the browser tests
+  const metrics = body.summary.length ? Object.keys(body.summary[0]).filter((k) => k !== "point" && !k.startsWith("vary:")) : [];
   const fmt = (v) => (v == null ? "—" : Number(v).toFixed(2));
   const esc = (t) => String(t).replace(/[&<>]/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;" })[c]);
+  const values = new Map((body.definition?.points ?? []).map((p) => [p.point, Object.entries(p.values ?? {})
+    .map(([k, v]) => `${k.split(".").pop()}=${typeof v === "object" ? JSON.stringify(v) : v}`).join(" ")]));
   $("sweep-table").innerHTML = `<p>${body.rows} replications</p><table><tr><th>point</th>${metrics.map((m) => `<th>${esc(m)} mean (min–max)</th>`).join("")}</tr>` +
-    body.summary.map((p) => `<tr><td>${p.point}</td>${metrics.map((m) => `<td>${fmt(p[m].mean)} (${fmt(p[m].min)}–${fmt(p[m].max)})</td>`).join("")}</tr>`).join("") + "</table>";
+    body.summary.map((p) => `<tr><td>${p.point}${values.get(p.point) ? " " + esc(values.get(p.point)) : ""}</td>${metrics.map((m) => `<td>${fmt(p[m].mean)} (${fmt(p[m].min)}–${fmt(p[m].max)})</td>`).join("")}</tr>`).join("") + "</table>";
 }
 $("sweep-select").addEventListener("change", (e) => showSweep(e.target.value));
 loadSweeps().catch(() => {});

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import re
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from fastapi import Body, FastAPI, HTTPException, Query
 from fastapi.responses import HTMLResponse, JSONResponse, Response
@@ -30,6 +30,22 @@ class ScenarioText(BaseModel):
 class RunRequest(BaseModel):
     scenario: str = Field(max_length=64, description="Name of a scenario under DIR/scenarios (without .yaml).")
     run: str | None = Field(default=None, max_length=64, description="New run folder name inside DIR.")
+
+
+MAX_SWEEP_REPLICATIONS = 1000  # per point
+MAX_SWEEP_POINTS = 100  # the cross product of the vary lists
+_Spec = Annotated[str, Field(min_length=1, max_length=200)]
+
+
+class SweepRequest(BaseModel):
+    scenario: str = Field(max_length=64, description="Name of a scenario under DIR/scenarios (without .yaml).")
+    sweep: str | None = Field(default=None, max_length=64, description="New sweep folder name inside DIR.")
+    replications: int = Field(ge=1, le=MAX_SWEEP_REPLICATIONS, description="Replications per sweep point.")
+    vary: list[_Spec] | None = Field(default=None, max_length=8,
+                                     description="PATH=VALUES strings, as `iadsim sweep --vary` (default: the "
+                                                 "scenario's sweep section).")
+    uncertain: list[_Spec] | None = Field(default=None, max_length=32,
+                                          description="`catalog` or ENTRY.FIGURE names sampled per replication.")
 
 
 class BodyLimit:
@@ -203,26 +219,84 @@ def _api_scenarios(app: FastAPI, root: Path, runner: jobs.JobRunner) -> None:
             raise HTTPException(409, "a run is already in progress; poll /api/jobs")
         return job.public()
 
+    @app.post("/api/sweeps", status_code=202)
+    def start_sweep(body: SweepRequest = Body()) -> dict[str, Any]:
+        """Start ``iadsim sweep`` (one worker) of a stored scenario into a new sweep folder of DIR; progress
+        (replications done of total) is polled at ``/api/jobs/{id}``. One job at a time."""
+        path = scenario_file(root, body.scenario)
+        if not path.is_file():
+            raise HTTPException(404, f"scenario {body.scenario!r} not found")
+        checked = jobs.validate_text(path.read_text(encoding="utf-8", errors="replace"), path.name, sdir, root)
+        if not checked["ok"]:
+            return JSONResponse(status_code=422, content=checked)  # type: ignore[return-value]
+        options = {"replications": body.replications, "vary": body.vary, "uncertain": body.uncertain}
+        planned = _plan_errors(path, options)
+        if planned is not None:
+            return JSONResponse(status_code=422, content=planned)  # type: ignore[return-value]
+        name = check_name(body.sweep, "sweep") if body.sweep else _free_name(root, path.stem, "sweep")
+        target = confined(root, name)
+        if target.exists() or name == SCENARIO_DIR:
+            raise HTTPException(409, f"{name!r} already exists in the served folder")
+        job = runner.start_sweep(path, target, **options)
+        if job is None:
+            raise HTTPException(409, "a run or sweep is already in progress; poll /api/jobs")
+        return job.public()
+
     @app.get("/api/jobs")
     def job_list() -> list[dict[str, Any]]:
         return [j.public() for j in runner.jobs.values()]
 
     @app.get("/api/jobs/{job_id}")
     def job(job_id: str) -> dict[str, Any]:
-        """A run's state (queued, running, done, failed), progress fraction, message and located error."""
+        """A run's or sweep's state (queued, running, done, failed), progress fraction, message and located
+        error; for a sweep (``kind: sweep``) also the replications ``done`` of ``total``."""
         j = runner.jobs.get(job_id)
         if j is None:
             raise HTTPException(404, f"job {job_id!r} not found")
         return j.public()
 
 
-def _free_name(root: Path, stem: str) -> str:
-    base = re.sub(r"[^A-Za-z0-9_.-]", "_", stem)[:50] or "run"
+def _plan_errors(path: Path, options: dict[str, Any]) -> dict[str, Any] | None:
+    """The sweep's own one-line error (unknown PATH, bad range, ...) as a validation result, before it starts."""
+    from iadsim.api.sweep import plan_sweep
+    from iadsim.errors import IadsimError
+
+    try:
+        _check_size(path, options)
+        plan_sweep(path, workers=1, **options)
+    except IadsimError as exc:
+        return {"ok": False, "errors": [jobs.located_error(exc, path.name)], "warnings": [], "estimate": None}
+    return None
+
+
+def _check_size(path: Path, options: dict[str, Any]) -> None:
+    """Refuse (one-line ScenarioError) a sweep over ``MAX_SWEEP_POINTS`` points before its points are built."""
+    from math import prod
+
+    from iadsim.api.scenario_edit import load_scenario
+    from iadsim.catalog import load_catalog
+    from iadsim.errors import ScenarioError
+    from iadsim.montecarlo import spec
+
+    catalog = load_catalog()
+    vary = options["vary"]
+    if vary is None:
+        section = load_scenario(path, catalog).validate().scenario.sweep
+        vary = [f"{k}={','.join(map(str, v)) if isinstance(v, list) else v}"
+                for k, v in (dict(section.vary) if section else {}).items()]
+    n = prod(len(spec.parse_vary(v, catalog).values) for v in vary)
+    if n > MAX_SWEEP_POINTS:
+        raise ScenarioError(f"{n} sweep points; the viewer starts at most {MAX_SWEEP_POINTS} (use `iadsim sweep`)",
+                            field="vary")
+
+
+def _free_name(root: Path, stem: str, kind: str = "run") -> str:
+    base = re.sub(r"[^A-Za-z0-9_.-]", "_", stem)[:50] or kind
     for i in range(1, 10_000):
-        name = f"{base}-run{i}"
+        name = f"{base}-{kind}{i}"
         if not (root / name).exists():
             return name
-    raise HTTPException(409, "no free run name")
+    raise HTTPException(409, f"no free {kind} name")
 
 
 def _static(app: FastAPI) -> None:

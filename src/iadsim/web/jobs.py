@@ -21,6 +21,9 @@ def located_error(exc: Exception, fallback_file: str) -> dict[str, Any]:
         return {"file": loc.file or fallback_file, "line": loc.line, "column": loc.column, "field": loc.field,
                 "message": getattr(exc, "message", text), "text": text}
     m = _LOCATED.match(text)
+    if m is None and loc is not None and getattr(loc, "field", None):  # e.g. a sweep's --vary PATH, no line
+        return {"file": loc.file or fallback_file, "line": None, "column": None, "field": loc.field,
+                "message": getattr(exc, "message", text), "text": text}
     if m:
         return {"file": m["file"], "line": int(m["line"]), "column": int(m["column"]), "field": m["field"],
                 "message": m["message"], "text": text}
@@ -63,11 +66,15 @@ class Job:
     error: dict[str, Any] | None = None
     started: float = field(default_factory=time.time)
     finished: float | None = None
+    kind: str = "run"  # run | sweep (``run`` is then the sweep folder's name)
+    done: int | None = None  # sweeps: replications finished, of ``total``
+    total: int | None = None
 
     def public(self) -> dict[str, Any]:
         return {"id": self.id, "scenario": self.scenario, "run": self.run, "state": self.state,
                 "progress": round(self.progress, 4), "message": self.message, "error": self.error,
-                "elapsed_s": round((self.finished or time.time()) - self.started, 2)}
+                "elapsed_s": round((self.finished or time.time()) - self.started, 2),
+                "kind": self.kind, "done": self.done, "total": self.total}
 
 
 class JobRunner:
@@ -92,26 +99,56 @@ class JobRunner:
                          name=f"iadsim-run-{job.id}").start()
         return job
 
+    def start_sweep(self, scenario_path: Path, out_dir: Path, **options: Any) -> Job | None:
+        """``iadsim.sweep(scenario_path, out=out_dir, workers=1, **options)`` in a daemon thread; None when busy."""
+        with self._lock:
+            if self.busy():
+                return None
+            job = Job(id=str(next(self._ids)), scenario=scenario_path.stem, run=out_dir.name, kind="sweep")
+            self.jobs[job.id] = job
+        threading.Thread(target=self._work_sweep, args=(job, scenario_path, out_dir, options), daemon=True,
+                         name=f"iadsim-sweep-{job.id}").start()
+        return job
+
     def _work(self, job: Job, scenario_path: Path, run_dir: Path) -> None:
         from iadsim.api import run_all
-        from iadsim.errors import IadsimError
 
         def progress(message: str, fraction: float | None = None) -> None:
             job.message = str(message)
             if fraction is not None:
                 job.progress = max(job.progress, min(1.0, float(fraction)))
 
-        job.state = "running"
-        try:
-            run_all(scenario_path, run_dir, progress=progress, figures=False)
-        except IadsimError as exc:
-            job.state, job.error = "failed", located_error(exc, scenario_path.name)
-            job.message = str(exc)
-        except Exception as exc:  # noqa: BLE001  (reported to the user as a failed job, one line)
-            job.state, job.message = "failed", f"internal error: {type(exc).__name__}: {exc}"
-            job.error = {"file": None, "line": None, "column": None, "field": None, "message": job.message,
-                         "text": job.message}
-        else:
-            job.state, job.progress, job.message = "done", 1.0, "finished"
-        finally:
-            job.finished = time.time()
+        _guarded(job, scenario_path, lambda: run_all(scenario_path, run_dir, progress=progress, figures=False))
+
+    def _work_sweep(self, job: Job, scenario_path: Path, out_dir: Path, options: dict[str, Any]) -> None:
+        from iadsim.api.sweep import sweep
+
+        def progress(done: int, total: int, new: int) -> None:
+            job.done, job.total = int(done), int(total)
+            job.message = f"{done}/{total} replications"
+            if total:
+                job.progress = max(job.progress, min(1.0, done / total))
+
+        _guarded(job, scenario_path, lambda: sweep(scenario_path, out=out_dir, workers=1, progress=progress,
+                                                   **options))
+
+
+def _guarded(job: Job, scenario_path: Path, work) -> None:
+    """Run ``work()`` as ``job``: done, or failed with a located (or one-line internal) error."""
+    from iadsim.errors import IadsimError
+
+    job.state = "running"
+    try:
+        work()
+    except IadsimError as exc:
+        job.state, job.error = "failed", located_error(exc, scenario_path.name)
+        job.message = str(exc)
+    except Exception as exc:  # noqa: BLE001  (reported to the user as a failed job, one line)
+        job.state, job.message = "failed", f"internal error: {type(exc).__name__}: {exc}"
+        job.error = {"file": None, "line": None, "column": None, "field": None, "message": job.message,
+                     "text": job.message}
+    else:
+        job.state, job.progress = "done", 1.0
+        job.message = "finished" if job.kind == "run" else f"finished: {job.message}"
+    finally:
+        job.finished = time.time()
