@@ -201,15 +201,21 @@ def _api_scenarios(app: FastAPI, root: Path, runner: jobs.JobRunner) -> None:
         check_name(name, "name")
         return jobs.validate_text(body.text, name, sdir, root)
 
+    def stored_scenario(name: str) -> tuple[Path, JSONResponse | None]:
+        """A stored scenario's file (404 when absent) and, when it does not validate, the 422 answer
+        with its located errors."""
+        path = scenario_file(root, name)
+        if not path.is_file():
+            raise HTTPException(404, f"scenario {name!r} not found")
+        checked = jobs.validate_text(path.read_text(encoding="utf-8", errors="replace"), path.name, sdir, root)
+        return path, None if checked["ok"] else JSONResponse(status_code=422, content=checked)
+
     @app.post("/api/runs", status_code=202)
     def start_run(body: RunRequest = Body()) -> dict[str, Any]:
         """Start ``iadsim run`` of a stored scenario into a new run folder of DIR (one run at a time)."""
-        path = scenario_file(root, body.scenario)
-        if not path.is_file():
-            raise HTTPException(404, f"scenario {body.scenario!r} not found")
-        checked = jobs.validate_text(path.read_text(encoding="utf-8", errors="replace"), path.name, sdir, root)
-        if not checked["ok"]:
-            return JSONResponse(status_code=422, content=checked)  # type: ignore[return-value]
+        path, invalid = stored_scenario(body.scenario)
+        if invalid is not None:
+            return invalid  # type: ignore[return-value]
         name = check_name(body.run, "run") if body.run else _free_name(root, path.stem)
         target = confined(root, name)
         if target.exists() or name == SCENARIO_DIR:
@@ -223,12 +229,9 @@ def _api_scenarios(app: FastAPI, root: Path, runner: jobs.JobRunner) -> None:
     def start_sweep(body: SweepRequest = Body()) -> dict[str, Any]:
         """Start ``iadsim sweep`` (one worker) of a stored scenario into a new sweep folder of DIR; progress
         (replications done of total) is polled at ``/api/jobs/{id}``. One job at a time."""
-        path = scenario_file(root, body.scenario)
-        if not path.is_file():
-            raise HTTPException(404, f"scenario {body.scenario!r} not found")
-        checked = jobs.validate_text(path.read_text(encoding="utf-8", errors="replace"), path.name, sdir, root)
-        if not checked["ok"]:
-            return JSONResponse(status_code=422, content=checked)  # type: ignore[return-value]
+        path, invalid = stored_scenario(body.scenario)
+        if invalid is not None:
+            return invalid  # type: ignore[return-value]
         options = {"replications": body.replications, "vary": body.vary, "uncertain": body.uncertain}
         planned = _plan_errors(path, options)
         if planned is not None:
