@@ -31,9 +31,14 @@ def browser():
     if not CHROMIUM.exists():  # scripts/test.sh installs it (apt) when run as root
         pytest.fail("/usr/bin/chromium is missing: apt-get install -y chromium (scripts/test.sh does it as root)")
     if not STATIC.is_file():  # scripts/test.sh builds it; build it here for a bare pytest run (needs npm)
+        import fcntl
         import subprocess
 
-        res = subprocess.run(["bash", str(BUILD), "--if-missing"], capture_output=True, text=True, timeout=900)
+        lock = BUILD.parents[1] / ".cache" / "build_web.lock"
+        lock.parent.mkdir(parents=True, exist_ok=True)
+        with open(lock, "w") as fh:  # one build at a time across pytest-xdist workers
+            fcntl.flock(fh, fcntl.LOCK_EX)
+            res = subprocess.run(["bash", str(BUILD), "--if-missing"], capture_output=True, text=True, timeout=900)
         assert res.returncode == 0 and STATIC.is_file(), f"scripts/build_web.sh failed:\n{res.stdout}\n{res.stderr}"
     from playwright.sync_api import sync_playwright
 
