@@ -169,3 +169,30 @@ def test_output_dir_that_is_a_file(catalog, tmp_path):
     loaded = parse_scenario(scenario_text(), "t.yaml", catalog=catalog)
     with pytest.raises(IadsimError, match="not a directory"):
         run_coverage(loaded, f, catalog=catalog, figures=False)
+
+
+def test_geotiffs_carry_overviews_predictor_and_tags(tmp_path):
+    """Issue 13: the coverage GeoTIFFs open in GIS tools with overviews, a predictor and metadata
+    tags (units, class, altitude, radar)."""
+    import rasterio
+
+    from iadsim.catalog import load_catalog
+    from iadsim.coverage.compute import compute_coverage
+    from iadsim.coverage.products import write_geotiffs
+    from iadsim.scenario import load_scenario
+    from iadsim.world import compile_world
+
+    catalog = load_catalog()
+    from pathlib import Path
+
+    demo = Path(__file__).resolve().parents[2] / "examples" / "turkey-2019" / "scenario.yaml"
+    world = compile_world(load_scenario(demo, catalog), catalog)
+    site = compute_coverage(world).sites[0]
+    paths = write_geotiffs(site, tmp_path)
+    for p in paths:
+        with rasterio.open(p) as ds:
+            tags = ds.tags()
+            assert ds.overviews(1), p
+            assert ds.profile.get("predictor") in (2, 3) or ds.tags(ns="IMAGE_STRUCTURE").get("PREDICTOR") in ("2", "3")
+            assert tags["units"] and tags["threat_class"] in site.classes and "92N6E" in tags["radars"]
+            assert [float(ds.tags(b)["altitude_m"]) for b in range(1, ds.count + 1)] == site.altitudes_m

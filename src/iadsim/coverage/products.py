@@ -25,10 +25,12 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import rasterio
 import rasterio.features
+from rasterio.enums import Resampling
 import shapely
 from pyproj import CRS, Transformer
 from shapely.geometry import shape
@@ -60,26 +62,39 @@ def write_geotiffs(sc: SiteCoverage, out_dir: Path) -> list[Path]:
     rows, cols = sc.valid.shape
     profile = dict(driver="GTiff", height=rows, width=cols, crs=sc.dem.crs.to_wkt(), transform=sc.dem.transform,
                    compress="deflate", tiled=cols >= 256 and rows >= 256)
+    radars = ", ".join(rl.radar.equipment for rl in sc.radars)
     paths: list[Path] = []
     for ci, cls in enumerate(sc.classes):
         for product, arr in sc.products().items():
             p = out / f"{slug(cls)}_{product}.tif"
             data = np.where(sc.valid[None], arr[ci].astype(np.uint8), np.uint8(255))
-            with rasterio.open(p, "w", count=len(sc.altitudes_m), dtype="uint8", nodata=255, **profile) as ds:
+            with rasterio.open(p, "w", count=len(sc.altitudes_m), dtype="uint8", nodata=255, predictor=2,
+                               **profile) as ds:
                 ds.write(data)
-                for a, alt in enumerate(sc.altitudes_m):
-                    ds.set_band_description(a + 1, f"{product} {cls} {_alt_label(sc, alt)}")
-                ds.update_tags(product=product, threat_class=cls, site=sc.site.name,
-                               pd_threshold=str(sc.pd_threshold))
+                _describe(ds, sc, product, cls, radars, units="1 = covered, 0 = not covered, 255 = outside the analysis")
             paths.append(p)
         p = out / f"{slug(cls)}_pd.tif"
         data = np.where(sc.valid[None], sc.pd_max[ci], np.float32(np.nan)).astype(np.float32)
-        with rasterio.open(p, "w", count=len(sc.altitudes_m), dtype="float32", nodata=np.nan, **profile) as ds:
+        with rasterio.open(p, "w", count=len(sc.altitudes_m), dtype="float32", nodata=np.nan, predictor=3,
+                           **profile) as ds:
             ds.write(data)
-            for a, alt in enumerate(sc.altitudes_m):
-                ds.set_band_description(a + 1, f"Pd {cls} {_alt_label(sc, alt)}")
+            _describe(ds, sc, "pd", cls, radars, units="probability of detection of the site's best radar (0-1)")
         paths.append(p)
     return paths
+
+
+def _describe(ds: Any, sc: SiteCoverage, product: str, cls: str, radars: str, units: str) -> None:
+    """Band descriptions and tags (product, class, site, radars, units, Pd threshold; altitude per
+    band) and overviews (nearest for masks, average for Pd) of an open coverage GeoTIFF."""
+    label = "Pd" if product == "pd" else product
+    for a, alt in enumerate(sc.altitudes_m):
+        ds.set_band_description(a + 1, f"{label} {cls} {_alt_label(sc, alt)}")
+        ds.update_tags(a + 1, altitude_m=f"{alt:g}", altitude_ref=sc.altitude_ref.value)
+    ds.update_tags(product=product, threat_class=cls, site=sc.site.name, radars=radars, units=units,
+                   pd_threshold=str(sc.pd_threshold))
+    factors = [f for f in (2, 4, 8, 16) if min(ds.height, ds.width) // f >= 8]
+    if factors:
+        ds.build_overviews(factors, Resampling.average if product == "pd" else Resampling.nearest)
 
 
 # --------------------------------------------------------------------------- GeoJSON
