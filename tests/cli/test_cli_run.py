@@ -41,9 +41,12 @@ def test_run_writes_events_outcomes_and_one_report(tmp_path, capsys):
     out = tmp_path / "out"
     assert main(["run", str(scen), "-o", str(out)]) == 0
     text = capsys.readouterr().out
-    for word in ("threats", "killed", "leaked", "survived", "48N6E3 expended", "Tracking", "confirmed tracks",
+    for word in ("threats", "killed", "leaked", "48N6E3 expended", "Tracking", "confirmed tracks",
                  "mean GOSPA", "RMSE"):
         assert word in text, word
+    battle = json.loads((out / "metrics.json").read_text())["battle"]
+    for label, n in battle["outcomes"].items():  # every other outcome that happened has its column
+        assert n == 0 or label in text, label
     events = pq.read_table(out / "events.parquet")
     assert events.num_rows > 0 and "launched" in set(events["event"].to_pylist())
     outcomes = (out / "outcomes.csv").read_text().splitlines()

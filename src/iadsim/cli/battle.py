@@ -20,7 +20,7 @@ def battle_headline(m: dict) -> dict:
     return {"seed": m["seed"], "tracking": m["settings"]["tracking"], "threats": m["threats"], "killed": m["killed"],
             "leaked": m["leaked"], "survived": m["survived"], "shots": m.get("shots"),
             "kills_per_shot": m.get("kills_per_shot"), "interceptors_expended": m["interceptors_expended"],
-            "leaked_at": m["leaked_at"]}
+            "leaked_at": m["leaked_at"], "outcomes": m.get("outcomes", {})}
 
 
 @app.command("run", epilog=EXIT_CODES_HELP)
@@ -70,24 +70,28 @@ def run(
 def _print_tables(analysis, m: dict) -> None:
     if analysis.tracking is not None:
         tm = analysis.tracking.metrics
-        g = tm["gospa"]["mean_m"]
-        tt = Table(title=f"Tracking ({tm['tracker']['filter'].upper()} + {tm['tracker']['association'].upper()}, "
-                         f"{tm['scans']} scans)")
+        det = tm.get("gospa_detectable") or {}
+        g, rmse = det.get("mean_m"), det.get("rmse_m")
+        title = (f"Tracking ({tm['tracker']['filter'].upper()} + {tm['tracker']['association'].upper()}, "
+                 f"{tm['scans']} scans)")
+        tt = Table(title=title, min_width=len(title) + 4,
+                   caption=f"GOSPA and RMSE over threats some radar detects with Pd ≥ {det.get('pd_threshold', 0.5):g}")
         for col in ("threats tracked", "confirmed tracks", "false tracks", "mean GOSPA, km", "RMSE, m"):
             tt.add_column(col, justify="right")
         tt.add_row(f"{tm['threats_tracked']} / {tm['threats']}", str(tm["confirmed_tracks"]), str(tm["false_tracks"]),
-                   "—" if g is None else f"{g / 1e3:.2f}",
-                   "—" if tm["rmse_m"] is None else f"{tm['rmse_m']:.0f}")
+                   "—" if g is None else f"{g / 1e3:.2f}", "—" if rmse is None else f"{rmse:.0f}")
         console.print(tt)
     elif analysis.tracking_skipped:
         console.print(f"[yellow]{lit(analysis.tracking_skipped)}[/yellow]", highlight=False)
-    table = Table(title=f"Battle (one replication, seed {m['seed']}, tracking: {m['settings']['tracking']})")
-    for col in ("threats", "killed", "leaked", "survived"):
+    title = f"Battle (one replication, seed {m['seed']}, tracking: {m['settings']['tracking']})"
+    table = Table(title=title, min_width=len(title) + 4)
+    outcomes = {k: v for k, v in (m.get("outcomes") or {}).items() if k not in ("killed", "leaked") and v}
+    for col in ("threats", "killed", "leaked", *outcomes):
         table.add_column(col, justify="right")
     expended = m["interceptors_expended"]
     for name in expended:
         table.add_column(f"{name} expended", justify="right")
-    table.add_row(str(m["threats"]), str(m["killed"]), str(m["leaked"]), str(m["survived"]),
+    table.add_row(str(m["threats"]), str(m["killed"]), str(m["leaked"]), *[str(v) for v in outcomes.values()],
                   *[str(v) for v in expended.values()])
     console.print(table)
     if m["leaked_at"]:
