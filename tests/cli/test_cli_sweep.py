@@ -53,6 +53,15 @@ def test_sweep_writes_dataset_and_report(scen, tmp_path, capsys):
     assert (out / "report.html").is_file()
 
 
+def test_tornado_sweep_and_its_report(scen, tmp_path, capsys):
+    out = tmp_path / "tor"
+    assert main(["sweep", str(scen), "-o", str(out), "-n", "3", "--tornado", "48N6E3.pk.fighter_4gen,5P85SE2.reload_s",
+                 "--workers", "1"]) == 0
+    assert "5 point(s) × 3 replications, a tornado of 2 figure(s)" in capsys.readouterr().out
+    html = (out / "report.html").read_text()
+    assert "Tornado" in html and "common random numbers" in html and "swing_lo" in html
+
+
 def test_sweep_section_of_the_scenario(scen, tmp_path, capsys):
     scen.write_text(SCENARIO + "sweep: {replications: 2, vary: {engagement.salvo_size: '1,2'}}\n")
     assert main(["sweep", str(scen), "-o", str(tmp_path / "sw"), "--workers", "1", "--no-report"]) == 0
@@ -66,6 +75,9 @@ def test_sweep_section_of_the_scenario(scen, tmp_path, capsys):
     (["--vary", "threats[0].count="], "no values"),
     (["--uncertain", "92N6E.instrumented_range_km"], "no spread"),
     (["--vary", "catalog.48N6E3.pk.fightr_4gen=0.5"], "did you mean 'pk.fighter_4gen'"),
+    (["--tornado", "92N6E.instrumented_range_km"], "no spread"),
+    (["--tornado", "48N6E4.pk.fighter_4gen"], "did you mean '48N6E3'"),
+    (["--tornado", "catalog", "--uncertain", "catalog"], "cannot be combined"),
 ])
 def test_bad_input_is_one_line(scen, tmp_path, capsys, args, message):
     out = tmp_path / "sw"

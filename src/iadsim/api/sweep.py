@@ -73,14 +73,46 @@ def _settings(loaded: LoadedScenario):
     return loaded.scenario.sweep
 
 
+def _names(given: Sequence[str] | str | None, default: Sequence[str]) -> list[str]:
+    if given is None:
+        given = list(default)
+    if isinstance(given, str):
+        given = given.split(",")
+    return [g.strip() for g in given if g.strip()]
+
+
+def tornado_points(points: list[dict[str, Any]], figures: list[uncertainty.Uncertain]
+                   ) -> tuple[list[dict[str, Any]], list[int]]:
+    """Each point, then the point with each figure at its low and at its high (the others
+    nominal); and, per resulting point, the index of the nominal point whose seeds it reuses."""
+    if not figures:
+        return points, list(range(len(points)))
+    out: list[dict[str, Any]] = []
+    seeds: list[int] = []
+    for p in points:
+        base = len(out)
+        out.append(dict(p))
+        seeds.append(base)
+        for f in figures:
+            for x in (f.low, f.high):
+                out.append({**p, f"catalog.{f.name}": x})
+                seeds.append(base)
+    return out, seeds
+
+
 def plan_sweep(scenario: str | Path | Mapping[str, Any] | EditableScenario | LoadedScenario, *,
                vary: Sequence[str] | Mapping[str, Any] | None = None, replications: int | None = None,
                uncertain: Sequence[str] | str | None = None, distribution: str | None = None,
                batch_size: int | None = None, workers: int | None = None,
-               catalog_dirs: Sequence[str | Path] = ()) -> SweepPlan:
+               catalog_dirs: Sequence[str | Path] = (), tornado: Sequence[str] | str | None = None) -> SweepPlan:
     """The sweep's points (jobs) and manifest; options not given come from the scenario's
     ``sweep:`` section, then the defaults (100 replications, triangular). Bad input raises a
-    one-line :class:`~iadsim.errors.ScenarioError` before anything runs."""
+    one-line :class:`~iadsim.errors.ScenarioError` before anything runs.
+
+    ``tornado`` (``"catalog"`` or ``ENTRY.FIGURE`` names) adds, to every point of the cross
+    product, one point per figure at its catalog low and one at its high, the others nominal
+    (:func:`tornado_points`); their replications reuse the nominal point's seeds (common random
+    numbers), so a swing measures the figure, not the draws."""
     dirs = tuple(str(Path(d).resolve()) for d in catalog_dirs)
     catalog = load_catalog(dirs)
     sc = load_scenario(scenario, catalog)
@@ -98,17 +130,24 @@ def plan_sweep(scenario: str | Path | Mapping[str, Any] | EditableScenario | Loa
     n = int(replications if replications is not None else (section.replications if section else 100))
     if n < 1:
         raise ScenarioError(f"replications must be at least 1, got {n}", field="--replications")
-    if uncertain is None:
-        uncertain = list(section.uncertain) if section else []
-    if isinstance(uncertain, str):
-        uncertain = [u for u in uncertain.split(",") if u.strip()]
+    uncertain = _names(uncertain, section.uncertain if section else [])
+    tornado = _names(tornado, section.tornado if section else [])
+    if uncertain and tornado:
+        raise ScenarioError("--tornado varies one figure at a time around the nominal catalog; it cannot be combined "
+                            "with --uncertain (run them as two sweeps)", field="--tornado")
     dist = distribution or (section.distribution if section else "triangular")
     if dist not in uncertainty.DISTRIBUTIONS:
         raise ScenarioError(f"unknown distribution {dist!r}; expected triangular or uniform", field="--distribution")
-    figures = uncertainty.select(catalog, uncertainty.used_entries(compile_world(base, catalog)) if uncertain else [],
-                                 list(uncertain))
+    world = compile_world(base, catalog) if (uncertain or tornado) else None
+    used = uncertainty.used_entries(world) if world is not None else []
+    bands = uncertainty.used_bands(world) if world is not None else None
+    figures = uncertainty.select(catalog, used, list(uncertain), bands)
+    swung = uncertainty.select(catalog, used, list(tornado), bands, option="--tornado")
+    clash = next((f.name for f in swung if f"catalog.{f.name}" in paths), None)
+    if clash:
+        raise ScenarioError(f"catalog.{clash} is both varied and in --tornado; choose one", field="--tornado")
     bs = int(batch_size or engine.default_batch_size(n, workers or 2))
-    points = spec.cross_product(varies)
+    points, seed_points = tornado_points(spec.cross_product(varies), swung)
     jobs = []
     for i, values in enumerate(points):
         edited = sc
@@ -118,11 +157,12 @@ def plan_sweep(scenario: str | Path | Mapping[str, Any] | EditableScenario | Loa
             elif v.kind == "raid":
                 edited = _raid_scaled(edited, values[v.path])
         loaded = edited.validate()
-        cat_values = {(v.entry, v.figure): values[v.path] for v in varies if v.kind == "catalog"}
+        cat_values = {tuple(k.split(".", 2)[1:]): x for k, x in values.items() if k.startswith("catalog.")}
         uncertainty.with_figures(catalog, cat_values)  # an invalid figure fails now, not in a worker
         samples = uncertainty.sample(figures, n, lhs_generator(base.scenario.run.seed, i), dist) if figures else None
         jobs.append(PointJob(key="", index=i, values=values, loaded=loaded, run_seed=int(base.scenario.run.seed),
-                             catalog_dirs=dirs, catalog_values=cat_values, uncertain=figures, samples=samples))
+                             catalog_dirs=dirs, catalog_values=cat_values, uncertain=figures, samples=samples,
+                             seed_point=None if seed_points[i] == i else seed_points[i]))
     definition = {
         "format": dataset.FORMAT,
         "scenario": base.scenario.model_dump(mode="json", by_alias=True, exclude={"sweep"}),
@@ -130,13 +170,17 @@ def plan_sweep(scenario: str | Path | Mapping[str, Any] | EditableScenario | Loa
         "uncertain": [f.name for f in figures], "distribution": dist if figures else None,
         "replications": n, "batch_size": bs, "run_seed": int(base.scenario.run.seed), "catalog_dirs": list(dirs),
     }
+    if swung:
+        definition["tornado"] = [f.name for f in swung]
     key = dataset.definition_hash(definition)
     for j in jobs:
         j.key = key
     manifest = {
         "hash": key, "iadsim": __version__, "source": base.source, "definition": definition,
-        "points": [{"point": i, "values": p} for i, p in enumerate(points)],
+        "points": [{"point": i, "values": p, **({"seeds_of_point": seed_points[i]} if seed_points[i] != i else {})}
+                   for i, p in enumerate(points)],
         "uncertain": [{"name": f.name, "low": f.low, "nominal": f.nominal, "high": f.high} for f in figures],
+        "tornado": [{"name": f.name, "low": f.low, "nominal": f.nominal, "high": f.high} for f in swung],
         "seeds": "numpy SeedSequence(entropy=run.seed, spawn_key=(point, rep)); the row's seed is its run.seed",
     }
     return SweepPlan(jobs=jobs, manifest=manifest, replications=n, batch_size=bs)
@@ -147,7 +191,8 @@ def sweep(scenario: str | Path | Mapping[str, Any] | EditableScenario | LoadedSc
           uncertain: Sequence[str] | str | None = None, distribution: str | None = None,
           out: str | Path | None = None, resume: bool = False, workers: int | None = None,
           scheduler: str | None = None, dask_local: int | None = None, batch_size: int | None = None,
-          catalog_dirs: Sequence[str | Path] = (), progress: engine.SweepProgress | None = None) -> SweepResult:
+          catalog_dirs: Sequence[str | Path] = (), progress: engine.SweepProgress | None = None,
+          tornado: Sequence[str] | str | None = None) -> SweepResult:
     """Run a Monte Carlo sweep and return its rows as a pandas DataFrame (:class:`SweepResult`).
 
     Parameters
@@ -157,12 +202,14 @@ def sweep(scenario: str | Path | Mapping[str, Any] | EditableScenario | LoadedSc
         points are their cross product.
     replications : per point (default: the scenario's ``sweep.replications``, else 100).
     uncertain : ``"catalog"`` or figure names ``ENTRY.FIGURE`` sampled per replication.
+    tornado : ``"catalog"`` or figure names: one-at-a-time points at each figure's low and high.
     out : the sweep folder (``sweep.json``, ``results/*.parquet``); a temporary one if None.
     resume : continue the sweep already in ``out``.
     workers, scheduler, dask_local : executor (:mod:`iadsim.montecarlo.engine`).
     """
     plan = plan_sweep(scenario, vary=vary, replications=replications, uncertain=uncertain,
-                      distribution=distribution, batch_size=batch_size, workers=workers, catalog_dirs=catalog_dirs)
+                      distribution=distribution, batch_size=batch_size, workers=workers, catalog_dirs=catalog_dirs,
+                      tornado=tornado)
     if out is None:
         with tempfile.TemporaryDirectory(prefix="iadsim-sweep-") as tmp:
             run = _run(plan, Path(tmp), False, workers, scheduler, dask_local, progress)

@@ -59,6 +59,10 @@ def sweep(
     uncertain: Annotated[Optional[str], typer.Option(
         "--uncertain", help="Sample catalog figures per replication from their low-high spread: 'catalog' (every "
                             "figure with a spread the scenario uses) or ENTRY.FIGURE,...")] = None,
+    tornado: Annotated[Optional[str], typer.Option(
+        "--tornado", help="One-at-a-time sensitivity: add a point with each figure at its catalog low and one at its "
+                          "high, the others nominal, on the nominal point's seeds: 'catalog' (every figure with a "
+                          "spread the scenario uses) or ENTRY.FIGURE,...")] = None,
     distribution: Annotated[Optional[str], typer.Option(
         "--distribution", help="triangular (mode at nominal; default) or uniform.")] = None,
     workers: Annotated[Optional[int], typer.Option("--workers", min=1, help="Local worker processes (default: all cores).")] = None,
@@ -73,6 +77,8 @@ def sweep(
 
     Example: iadsim sweep examples/turkey-2019/scenario.yaml -o runs/sweep -n 200
     --vary raid.scale=0.5:2:0.5 --vary engagement.doctrine=salvo,shoot-look-shoot
+
+    Tornado: iadsim sweep examples/turkey-2019/scenario.yaml -o runs/tornado -n 50 --tornado catalog
     """
     from iadsim.api.sweep import plan_sweep, _run
     from iadsim.errors import ScenarioError
@@ -80,10 +86,12 @@ def sweep(
     if scheduler is not None and dask_local is not None:
         raise ScenarioError("--scheduler and --dask-local exclude each other; choose one", field="--scheduler")
     plan = plan_sweep(scenario, vary=vary or None, replications=replications,
-                      uncertain=uncertain, distribution=distribution, batch_size=batch_size, workers=workers)
+                      uncertain=uncertain, distribution=distribution, batch_size=batch_size, workers=workers,
+                      tornado=tornado)
     n_points = len(plan.jobs)
     console.print(f"sweep: {n_points} point(s) × {plan.replications} replications"
-                  + (f", {len(plan.manifest['uncertain'])} sampled figure(s)" if plan.manifest["uncertain"] else ""),
+                  + (f", {len(plan.manifest['uncertain'])} sampled figure(s)" if plan.manifest["uncertain"] else "")
+                  + (f", a tornado of {len(plan.manifest['tornado'])} figure(s)" if plan.manifest["tornado"] else ""),
                   highlight=False)
     t0 = time.perf_counter()
     try:

@@ -41,6 +41,7 @@ class PointJob:
     catalog_values: dict[tuple[str, str], float] = field(default_factory=dict)  # catalog.* sweeps
     uncertain: list[Uncertain] = field(default_factory=list)
     samples: np.ndarray | None = None  # (replications, len(uncertain)) sampled figures
+    seed_point: int | None = None  # the point whose seeds the replications use (tornado: common random numbers)
 
 
 _CACHE: dict[tuple[str, int], tuple[World, BattleSetup]] = {}
@@ -83,7 +84,7 @@ def _tracker(world: World) -> bool:
 
 def replication(job: PointJob, rep: int) -> tuple[BattleResult, dict[str, float]]:
     """Replication ``rep`` of the point: its battle and its sampled figures."""
-    seed = replication_seed(job.run_seed, job.index, rep)
+    seed = replication_seed(job.run_seed, job.index if job.seed_point is None else job.seed_point, rep)
     world, shared = point_setup(job)
     sampled: dict[str, float] = {}
     if job.uncertain:

@@ -56,23 +56,67 @@ def summarise(df, metrics: Sequence[str] = ("killed", "leaked", "shots")):
 
 
 def tornado(df, metric: str = "leaked"):
-    """One-at-a-time sensitivity from a sweep over single catalog figures: for every
-    ``vary:catalog.*`` column, the mean of ``metric`` at the lowest and highest swept value (the
-    other figures nominal); sorted by swing, largest first."""
+    """One-at-a-time sensitivity from a sweep over single catalog figures (``--tornado``, or
+    ``--vary catalog.*``): for every ``vary:catalog.*`` column, the mean of ``metric`` at its lowest
+    and highest value (the other figures nominal), each with a 95% bootstrap interval, and the
+    swing (high − low) with the 95% bootstrap interval of the mean paired difference when the two
+    points share their replications' seeds (``--tornado``'s common random numbers), else of the
+    difference of means. ``base`` is the mean at the nominal point (no catalog column set) when the
+    sweep has one. Sorted by |swing|, largest first; with other swept paths, one block of rows per
+    combination of their values (the ``vary:`` columns of the result)."""
     import pandas as pd
 
-    rows = []
-    for c in [c for c in df.columns if c.startswith("vary:catalog.")]:
-        vals = df[c].dropna()
-        if vals.nunique() < 2:
+    cat_cols = [c for c in df.columns if c.startswith("vary:catalog.")]
+    other = [c for c in df.columns if c.startswith("vary:") and c not in cat_cols]
+    groups = df.groupby(other, sort=True, dropna=False) if other else [((), df)]
+    blocks = []
+    for key, g in groups:
+        rows = [r for c in cat_cols if (r := _tornado_row(g, c, cat_cols, metric)) is not None]
+        if not rows:
             continue
-        lo_v, hi_v = vals.min(), vals.max()
-        lo = float(df.loc[df[c] == lo_v, metric].mean())
-        hi = float(df.loc[df[c] == hi_v, metric].mean())
-        rows.append({"figure": c.removeprefix("vary:catalog."), "low": lo_v, "high": hi_v,
-                     f"{metric}_at_low": lo, f"{metric}_at_high": hi, "swing": abs(hi - lo)})
-    out = pd.DataFrame(rows)
-    return out.sort_values("swing", ascending=False).reset_index(drop=True) if len(out) else out
+        block = pd.DataFrame(rows)
+        for col, v in zip(other, key if isinstance(key, tuple) else (key,)):
+            block.insert(0, col, v)
+        order = block["swing"].abs().sort_values(ascending=False, kind="stable").index
+        blocks.append(block.loc[order])
+    return pd.concat(blocks, ignore_index=True) if blocks else pd.DataFrame()
+
+
+def _tornado_row(g, c: str, cat_cols: list[str], metric: str) -> dict | None:
+    vals = g[c].dropna()
+    if vals.nunique() < 2:
+        return None
+    nominal = g[g[cat_cols].isna().all(axis=1)]
+    lo_v, hi_v = vals.min(), vals.max()
+    lo_rows, hi_rows = g[g[c] == lo_v], g[g[c] == hi_v]
+    lo_m, hi_m = float(lo_rows[metric].mean()), float(hi_rows[metric].mean())
+    paired = (lo_rows[["seed", metric]].merge(hi_rows[["seed", metric]], on="seed", suffixes=("_lo", "_hi"))
+              if "seed" in g else g.iloc[:0])
+    if len(paired) == len(lo_rows) == len(hi_rows) and len(paired):
+        d_lo, d_hi = bootstrap_mean((paired[f"{metric}_hi"] - paired[f"{metric}_lo"]).to_numpy())
+    else:
+        d_lo, d_hi = _diff_interval(lo_rows[metric].to_numpy(), hi_rows[metric].to_numpy())
+    return {"figure": c.removeprefix("vary:catalog."), "low": lo_v, "high": hi_v,
+            "base": float(nominal[metric].mean()) if len(nominal) else float("nan"),
+            f"{metric}_at_low": lo_m, f"{metric}_at_low_ci": _interval(lo_rows[metric]),
+            f"{metric}_at_high": hi_m, f"{metric}_at_high_ci": _interval(hi_rows[metric]),
+            "swing": hi_m - lo_m, "swing_lo": d_lo, "swing_hi": d_hi, "replications": int(min(len(lo_rows), len(hi_rows)))}
+
+
+def _interval(x) -> str:
+    lo, hi = bootstrap_mean(x.to_numpy())
+    return f"[{lo:.2f}, {hi:.2f}]"
+
+
+def _diff_interval(a: np.ndarray, b: np.ndarray, n_boot: int = 2000, seed: int = 0) -> tuple[float, float]:
+    """95% percentile bootstrap interval of mean(b) − mean(a) (independent samples)."""
+    a, b = np.asarray(a, float), np.asarray(b, float)
+    if a.size == 0 or b.size == 0:
+        return (float("nan"), float("nan"))
+    rng = np.random.default_rng(seed)
+    d = (b[rng.integers(0, b.size, size=(n_boot, b.size))].mean(axis=1)
+         - a[rng.integers(0, a.size, size=(n_boot, a.size))].mean(axis=1))
+    return (float(np.quantile(d, 0.025)), float(np.quantile(d, 0.975)))
 
 
 def sobol(names: Sequence[str], bounds: Sequence[tuple[float, float]], model: Callable[[np.ndarray], np.ndarray],

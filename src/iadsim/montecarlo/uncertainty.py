@@ -64,23 +64,33 @@ def used_entries(world) -> list[str]:
     return list(dict.fromkeys(names))
 
 
-def spread_figures(catalog: Catalog, entries: Iterable[str]) -> list[Uncertain]:
-    """Every figure of ``entries`` whose low < high."""
+def used_bands(world) -> set[str]:
+    """Radar bands of a compiled world (the RCS figures of other bands are used by nothing)."""
+    return {r.band for r in world.radars}
+
+
+def spread_figures(catalog: Catalog, entries: Iterable[str], bands: set[str] | None = None) -> list[Uncertain]:
+    """Every figure of ``entries`` whose low < high; with ``bands``, an RCS figure only in those
+    radar bands (``rcs_m2.BAND``)."""
     out = []
     for e in entries:
         for path, f in catalog.figures(e):
+            if bands is not None and path.startswith("rcs_m2.") and path.split(".", 1)[1] not in bands:
+                continue
             if f.low < f.high:
                 out.append(Uncertain(e, path, float(f.low), float(f.nominal), float(f.high)))
     return out
 
 
-def select(catalog: Catalog, used: list[str], names: list[str]) -> list[Uncertain]:
-    """The figures ``--uncertain`` names: ``catalog`` (every figure with a spread that the scenario
-    uses) or ``ENTRY.FIGURE`` items. A figure without a spread, or unknown, is a one-line error."""
+def select(catalog: Catalog, used: list[str], names: list[str], bands: set[str] | None = None,
+           option: str = "--uncertain") -> list[Uncertain]:
+    """The figures ``--uncertain`` (or ``--tornado``) names: ``catalog`` (every figure with a spread
+    that the scenario uses: its entries, the RCS in its radars' ``bands``) or ``ENTRY.FIGURE``
+    items. A figure without a spread, or unknown, is a one-line error."""
     if not names:
         return []
     if [n.strip() for n in names] == ["catalog"]:
-        return spread_figures(catalog, used)
+        return spread_figures(catalog, used, bands)
     out: list[Uncertain] = []
     from iadsim.montecarlo.spec import check_catalog_path
 
@@ -90,7 +100,7 @@ def select(catalog: Catalog, used: list[str], names: list[str]) -> list[Uncertai
         f = dict(catalog.figures(entry))[figure]
         if not f.low < f.high:
             raise ScenarioError(f"{entry}.{figure} has no spread (low = nominal = high = {f.nominal:g}); "
-                                "only figures with low < high can be sampled", field="--uncertain")
+                                "only figures with low < high can be sampled", field=option)
         out.append(Uncertain(entry, figure, float(f.low), float(f.nominal), float(f.high)))
     return list(dict.fromkeys(out))
 

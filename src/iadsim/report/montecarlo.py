@@ -111,6 +111,28 @@ def bars_png(labels: list[str], values: list[float], xlabel: str, path: Path, ba
     return path
 
 
+def _tornado_figures(tor, df, figs_dir: Path, top: int = 15, blocks: int = 4) -> list[dict[str, str]]:
+    """One tornado chart per combination of the other swept values (at most ``blocks``), the
+    ``top`` largest swings each."""
+    other = [c for c in tor.columns if c.startswith("vary:")]
+    groups = list(tor.groupby(other, sort=True, dropna=False)) if other else [((), tor)]
+    out = []
+    for i, (key, g) in enumerate(groups[:blocks]):
+        g = g.head(top)
+        key = key if isinstance(key, tuple) else (key,)
+        label = ", ".join(f"{c.removeprefix('vary:')} = {_fmt(v)}" for c, v in zip(other, key))
+        base = float(g["base"].iloc[0]) if np.isfinite(g["base"].iloc[0]) else float(df["leaked"].mean())
+        p = bars_png([f"{f} ({_fmt(lo)}–{_fmt(hi)})" for f, lo, hi in zip(g["figure"], g["low"], g["high"])],
+                     list(g["leaked_at_high"]), "mean leakers per replication (bar: figure at low → at high)",
+                     figs_dir / f"tornado{'' if i == 0 else f'-{i}'}.png", base=base, lows=list(g["leaked_at_low"]))
+        out.append({"title": "Tornado" + (f" ({label})" if label else ""), "img": img(p, "tornado"),
+                    "caption": f"Mean leakers with each catalog figure at its low and at its high, the others nominal "
+                               f"(the {len(g)} largest swings; line: the nominal catalog). Both ends reuse the nominal "
+                               "point's seeds (common random numbers); the table gives each swing's 95% paired "
+                               "bootstrap interval."})
+    return out
+
+
 def sweep_context(folder: str | Path) -> dict[str, Any]:
     """The ``mc`` context of the ``montecarlo.html.j2`` partial (figures written to DIR/figures)."""
     out = Path(folder)
@@ -135,12 +157,9 @@ def sweep_context(folder: str | Path) -> dict[str, Any]:
     tor = stats.tornado(df) if len(df) else None
     tornado_table = ""
     if tor is not None and len(tor):
-        tornado_table = table([{k: _fmt(v) for k, v in r.items()} for r in tor.to_dict("records")], left=["figure"])
-        base = float(df["leaked"].mean())
-        p = bars_png(list(tor["figure"]), list(tor["leaked_at_high"]), "leakers per replication (low → high)",
-                     figs_dir / "tornado.png", base=base, lows=list(tor["leaked_at_low"]))
-        figures.append({"title": "Tornado", "img": img(p, "tornado"),
-                        "caption": "Mean leakers with each figure at its lowest and highest swept value."})
+        tornado_table = table([{k.removeprefix("vary:"): _fmt(v) for k, v in r.items()} for r in tor.to_dict("records")],
+                              left=["figure"])
+        figures.extend(_tornado_figures(tor, df, figs_dir))
     sens_table = ""
     if any(c.startswith("sampled:") for c in df.columns) and len(df) >= 20:
         ranks = [stats.sobol_from_samples(df, m) for m in ("leaked", "killed", "shots")]

@@ -445,6 +445,10 @@ class SweepSettings(_Model):
                     "figure with a spread the scenario uses, or ENTRY.FIGURE names.")
     distribution: Literal["triangular", "uniform"] = Field(
         default="triangular", description="Distribution of sampled figures (Latin hypercube across replications).")
+    tornado: list[str] = Field(
+        default_factory=list, max_length=500,
+        description="One-at-a-time sensitivity: a point with each figure at its catalog low and one at its high, "
+                    "the others nominal, beside the nominal point: [catalog] or ENTRY.FIGURE names.")
 
 
 class Scenario(_Model):
