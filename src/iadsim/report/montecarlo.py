@@ -40,10 +40,12 @@ def saturation_png(df, path: Path) -> Path | None:
 
     if _raid_size_col(df) is None:
         return None
-    others = [c for c in df.columns if c.startswith("vary:") and c != "vary:raid.scale"
-              and not (c.startswith("vary:threats[") and c.endswith(".count"))]
+    swept = [c for c in df.columns if c.startswith("vary:") and c != "vary:raid.scale"
+             and not (c.startswith("vary:threats[") and c.endswith(".count"))]
+    fixed = [c for c in swept if df[c].nunique(dropna=False) == 1]
+    others = [c for c in swept if c not in fixed]
     fig, ax = plt.subplots(figsize=(7, 4.2))
-    groups = df.groupby(others, sort=True) if others else [((), df)]
+    groups = df.groupby(others, sort=True, dropna=False) if others else [((), df)]
     for key, g in groups:
         rows = []
         for size, gg in g.groupby("threats", sort=True):
@@ -56,6 +58,8 @@ def saturation_png(df, path: Path) -> Path | None:
         ax.fill_between(a[:, 0], a[:, 2], a[:, 3], alpha=0.2)
     ax.set_xlabel("threats in the raid")
     ax.set_ylabel("leakers per replication (mean, 95% CI)")
+    if fixed:
+        ax.set_title(", ".join(f"{c.removeprefix('vary:')} = {df[c].iloc[0]}" for c in fixed), fontsize=9)
     ax.grid(alpha=0.3)
     ax.legend(fontsize=8)
     fig.tight_layout()
