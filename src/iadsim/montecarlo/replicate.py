@@ -25,6 +25,7 @@ from iadsim.montecarlo.uncertainty import Uncertain, with_figures
 from iadsim.scenario import LoadedScenario
 from iadsim.sim.battle import EVENTS, OUTCOMES, BattleResult, simulate
 from iadsim.sim.battle_setup import BattleSetup, prepare_battle
+from iadsim.sim.memo import RowMemo
 from iadsim.world import World, compile_world
 
 
@@ -60,12 +61,18 @@ def point_setup(job: PointJob) -> tuple[World, BattleSetup | None]:
     if k not in _CACHE:
         catalog = with_figures(load_catalog(job.catalog_dirs), job.catalog_values)
         world = compile_world(job.loaded, catalog)
-        setup = None if job.uncertain else prepare_battle(world) if not _tracker(world) else \
+        setup = None if job.uncertain else _shared_setup(world) if not _tracker(world) else \
             _ShareRoutes(world)
         while len(_CACHE) >= 2:
             _CACHE.pop(next(iter(_CACHE)))
         _CACHE[k] = (world, setup)
     return _CACHE[k]
+
+
+def _shared_setup(world: World) -> BattleSetup:
+    """Perfect perception: the prepared battle with a memo (:mod:`iadsim.sim.memo`), so that its
+    replications share fire-control predictions, threat evaluation and intercept-time checks."""
+    return dataclasses.replace(prepare_battle(world), memo=RowMemo())
 
 
 class _ShareRoutes:

@@ -52,38 +52,57 @@ _SHOT_KEYS = ("threat", "launcher", "missile", "radar", "guide", "site", "t_laun
 
 
 class EventLog:
-    """Events as column chunks, concatenated once at the end."""
+    """Events as column chunks (scalars or arrays as given), concatenated once at the end."""
 
     def __init__(self) -> None:
-        self.chunks: list[dict[str, np.ndarray]] = []
+        self.chunks: list[tuple[int, int, dict]] = []  # (event code, rows, columns)
 
     def add(self, event: str, t_s, detail: str = "", **cols) -> None:
-        sizes = [np.size(t_s)] + [np.size(v) for key, v in cols.items() if key != "detail_each"]
-        if "detail_each" in cols:
-            sizes.append(np.size(cols["detail_each"]))
+        sizes = [np.size(t_s)] + [np.size(v) for v in cols.values()]
         n = int(max(sizes))
         if min(sizes) == 0:
             return
-        chunk = {"event": np.full(n, _EV[event], dtype=np.int64),
-                 "t_s": np.broadcast_to(np.asarray(t_s, dtype=float), (n,)).copy()}
-        for c in _INT_COLS[1:]:
-            chunk[c] = np.broadcast_to(np.asarray(cols.pop(c, -1), dtype=np.int64), (n,)).copy()
-        for c in _FLOAT_COLS[1:]:
-            chunk[c] = np.broadcast_to(np.asarray(cols.pop(c, np.nan), dtype=float), (n,)).copy()
-        d = cols.pop("detail_each", None)
-        chunk["detail"] = np.asarray(d, dtype=object) if d is not None else np.full(n, detail, dtype=object)
-        if cols:
-            raise TypeError(f"unknown event columns {sorted(cols)}")
-        self.chunks.append(chunk)
+        unknown = set(cols) - _KNOWN_COLS
+        if unknown:
+            raise TypeError(f"unknown event columns {sorted(unknown)}")
+        cols["t_s"] = t_s
+        if "detail_each" not in cols:
+            cols["detail"] = detail
+        self.chunks.append((_EV[event], n, cols))
 
     def arrays(self) -> dict[str, np.ndarray]:
         keys = _INT_COLS + _FLOAT_COLS + ("detail",)
         if not self.chunks:
             return {k: np.zeros(0, dtype=object if k == "detail" else (np.int64 if k in _INT_COLS else float))
                     for k in keys}
-        out = {k: np.concatenate([c[k] for c in self.chunks]) for k in keys}
+        sizes = np.array([n for _, n, _ in self.chunks], dtype=np.int64)
+        out = {"event": np.repeat(np.array([e for e, _, _ in self.chunks], dtype=np.int64), sizes)}
+        for c in keys[1:]:
+            dtype, default = ((np.int64, -1) if c in _INT_COLS else (object, None) if c == "detail"
+                              else (float, np.nan))
+            src = "detail_each" if c == "detail" else c
+            vals = [cols[src] if src in cols else cols.get(c, default) for _, _, cols in self.chunks]
+            out[c] = _concat_column(vals, sizes, dtype)
         order = np.lexsort((out["shot"], out["threat"], out["event"], out["t_s"]))
         return {k: v[order] for k, v in out.items()}
+
+
+def _concat_column(vals: list, sizes: np.ndarray, dtype) -> np.ndarray:
+    """One column from per-chunk values (a scalar repeated over its chunk's rows, or an array)."""
+    if all(np.ndim(v) == 0 for v in vals):
+        if dtype is object:
+            out = np.empty(len(vals), dtype=object)
+            out[:] = vals
+            return np.repeat(out, sizes)
+        return np.repeat(np.array(vals, dtype=dtype), sizes)
+    parts = []
+    for v, n in zip(vals, sizes.tolist()):
+        a = np.asarray(v, dtype=dtype) if dtype is not object else np.asarray(v, dtype=object)
+        parts.append(np.full(n, v, dtype=dtype) if a.ndim == 0 else np.broadcast_to(a, (n,)))
+    return np.concatenate(parts)
+
+
+_KNOWN_COLS = frozenset(_INT_COLS[1:] + _FLOAT_COLS[1:] + ("detail_each",))
 
 
 @dataclass
@@ -105,6 +124,11 @@ class BattleState:
     eng_release: np.ndarray = field(default_factory=lambda: np.zeros(0))
     eng_radar: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
     cycles: int = 0
+    # when each phase next has work (skipping steps where it has none; the result is the same)
+    next_due_s: float = np.inf  # earliest intercept time of an unresolved shot
+    next_leak_s: float = -np.inf  # no flying threat leaks before this time
+    cap_cache: tuple | None = None  # (magazine, engagements, valid until, Capacity)
+    reload_cache: tuple | None = None  # (magazine, its earliest reload completion)
 
     @classmethod
     def start(cls, s: BattleSetup) -> BattleState:
@@ -143,6 +167,10 @@ def reloads(s: BattleSetup, st: BattleState, t: float, log: EventLog) -> None:
     mag = st.mag
     if mag is None or not mag.queue_type.size:
         return
+    if st.reload_cache is None or st.reload_cache[0] is not mag:
+        st.reload_cache = (mag, float(mag.queue_done_s.min()))
+    if t < st.reload_cache[1]:
+        return
     done = mag.queue_done_s <= t
     if done.any():
         li, qi = np.nonzero(done)
@@ -154,12 +182,13 @@ def reloads(s: BattleSetup, st: BattleState, t: float, log: EventLog) -> None:
 def kill_assessment(s: BattleSetup, st: BattleState, t: float, log: EventLog) -> None:
     """Shots whose intercept time is ≤ ``t``, in order of (intercept time, shot id): decided on the
     TRUE target (:func:`resolve_shot`)."""
-    if not st.unresolved.any():
+    if t < st.next_due_s:
         return
     due = np.flatnonzero(st.unresolved & (st.shot_t_int <= t))
     for i in due[np.lexsort((due, st.shot_t_int[due]))].tolist():
         resolve_shot(s, st, i, log)
     st.unresolved[due] = False
+    st.next_due_s = float(st.shot_t_int[st.unresolved].min()) if st.unresolved.any() else np.inf
 
 
 def miss_cause(s: BattleSetup, st: BattleState, i: int) -> str | None:
@@ -178,9 +207,9 @@ def miss_cause(s: BattleSetup, st: BattleState, i: int) -> str | None:
     if steps.size and not s.fc_hold[g, th, steps].all():
         return "lost fire control"
     _, geo = true_state_at(s, th, np.array([ti]))
-    radar = s.world.radars[int(s.eng_radar[g])]
-    rcs = threat_rcs_m2(s.world, s.traj, radar.band)[th]
-    if not s.world.fire_control_at(radar, geo[:, 0], geo[:, 1], geo[:, 2], rcs)[0]:
+    held = (_held_at(s, g, th, ti, geo) if s.memo is None else
+            s.memo.value(("held", int(g), int(th), float(ti)), lambda: _held_at(s, g, th, ti, geo)))
+    if not held:
         return "masked at intercept"
     true = np.array([sh["true_east_m"][i], sh["true_north_m"][i], sh["true_up_m"][i]])
     m = sh["missile"][i]
@@ -192,6 +221,13 @@ def miss_cause(s: BattleSetup, st: BattleState, i: int) -> str | None:
     if not sh["miss_distance_m"][i] <= s.divert_basket_m[m]:
         return "outside basket"
     return None
+
+
+def _held_at(s: BattleSetup, g: int, th: int, ti: float, geo: np.ndarray) -> bool:
+    """Whether guiding radar ``g`` holds the TRUE threat ``th`` (at ``geo``, its state at ``ti``)."""
+    radar = s.world.radars[int(s.eng_radar[g])]
+    rcs = threat_rcs_m2(s.world, s.traj, radar.band)[th]
+    return bool(s.world.fire_control_at(radar, geo[:, 0], geo[:, 1], geo[:, 2], rcs)[0])
 
 
 def midcourse_update(s: BattleSetup, st: BattleState, i: int) -> None:
@@ -263,7 +299,11 @@ def resolve_shot(s: BattleSetup, st: BattleState, i: int, log: EventLog) -> None
 def leaks(s: BattleSetup, st: BattleState, t: float, log: EventLog) -> None:
     """A flying threat whose leak time is ≤ ``t`` has leaked at its asset, or its route has ended
     away from every asset (not a leak)."""
+    if t < st.next_leak_s:
+        return
     lk = np.flatnonzero((st.status == FLYING) & (s.leak_time_s <= t))
+    later = s.leak_time_s[s.leak_time_s > t]
+    st.next_leak_s = float(later.min()) if later.size else np.inf
     if not lk.size:
         return
     la = s.leak_asset[lk]
@@ -288,11 +328,28 @@ class Capacity:
     col_radar: np.ndarray  # (W,) fire unit of each column, −1
     col_ok: np.ndarray  # (W,) the column can fire a salvo now
     site_avail: np.ndarray  # (S,) ready rounds above the site's magazine reserve
+    cols: np.ndarray | None = None  # weapon columns that can fire (flatnonzero(col_ok))
+    kinds: np.ndarray | None = None  # their weapon kinds (sorted, unique)
+    kind_col: np.ndarray | None = None  # kind of each of ``cols`` (index into ``kinds``)
+    usable_sites: np.ndarray | None = None  # sites of ``kinds`` (sorted, unique)
 
 
 def capacity(s: BattleSetup, st: BattleState, t: float, salvo: int) -> Capacity:
     """Free fire-control channels (targets engaged and missiles guided at once), ready rounds,
-    launch interval and the sites' magazine reserve."""
+    launch interval and the sites' magazine reserve. Reused while nothing it depends on changes:
+    the same magazine state, no new engagement, and ``t`` before the next channel release,
+    intercept or launcher readiness time (the callers never modify it)."""
+    c = st.cap_cache
+    if c is not None and c[0] is st.mag and c[1] == st.eng_release.size and t < c[2]:
+        return c[3]
+    cap = _capacity_now(s, st, t, salvo)
+    times = np.concatenate([st.eng_release, st.shot_t_int, st.mag.next_launch_s])
+    later = times[times > t]
+    st.cap_cache = (st.mag, st.eng_release.size, float(later.min()) if later.size else np.inf, cap)
+    return cap
+
+
+def _capacity_now(s: BattleSetup, st: BattleState, t: float, salvo: int) -> Capacity:
     n_e = s.eng_radar.size
     busy_t = np.bincount(st.eng_radar[st.eng_release > t], minlength=n_e)
     busy_m = (np.bincount(st.shot_radar[st.shot_t_int > t], minlength=n_e) if st.shot_radar.size
@@ -306,7 +363,10 @@ def capacity(s: BattleSetup, st: BattleState, t: float, salvo: int) -> Capacity:
                   - int(s.settings.magazine_reserve))
     col_ok = ((col_ready >= salvo) & (st.mag.next_launch_s[s.weapon_launcher] <= t) & (wr >= 0)
               & (chan_free[np.maximum(wr, 0)] > 0) & (site_avail[s.launcher_site[s.weapon_launcher]] >= salvo))
-    return Capacity(chan_free, col_ready, wr, col_ok, site_avail)
+    cols = np.flatnonzero(col_ok)
+    kinds, kind_col = np.unique(s.weapon_kind[cols], return_inverse=True)
+    return Capacity(chan_free, col_ready, wr, col_ok, site_avail, cols, kinds, kind_col.reshape(-1),
+                    np.unique(s.kind_site[kinds]))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -323,8 +383,10 @@ def perceive(s: BattleSetup, st: BattleState, cap: Capacity, k: int) -> np.ndarr
     cand = flying & elig
     if not cand.any():
         return np.zeros(0, dtype=np.int64)
-    usable_sites = np.unique(s.kind_site[s.weapon_kind[cap.col_ok]])
-    cand &= s.known_site[usable_sites][:, :, k].any(axis=0)
+    usable_sites = cap.usable_sites
+    if usable_sites is None:
+        usable_sites = np.unique(s.kind_site[s.weapon_kind[cap.col_ok]])
+    cand &= s.known_site[usable_sites, :, k].any(axis=0)
     if s.tracker_mode:
         with np.errstate(invalid="ignore"):
             cand &= s.est_vel_sigma_mps[:, k] < float(s.settings.max_velocity_sigma_mps)
@@ -334,13 +396,27 @@ def perceive(s: BattleSetup, st: BattleState, cap: Capacity, k: int) -> np.ndarr
 def evaluate(s: BattleSetup, st: BattleState, ci: np.ndarray, pos: np.ndarray, vel: np.ndarray, t: float,
              log: EventLog):
     """Threat evaluation against the defended assets: (evaluation, value ≥ a small floor)."""
-    ev = evaluate_threats(pos, vel, s.asset_pos_enu_m, s.asset_value)
+    if s.memo is None:
+        ev = evaluate_threats(pos, vel, s.asset_pos_enu_m, s.asset_value)
+    else:
+        ev = _Evaluation(*s.memo.rows(("ev",), (pos, vel), lambda i: _evaluation(s, pos[i], vel[i])))
     floor = VALUE_FLOOR * (float(s.asset_value.min()) if s.asset_value.size else 1.0)
     changed = ev.asset != st.last_asset[ci]
     if changed.any():
         log.add("evaluated", t, threat=ci[changed], asset=ev.asset[changed], value=ev.score[changed])
         st.last_asset[ci[changed]] = ev.asset[changed]
     return ev, ev.score + floor
+
+
+@dataclass
+class _Evaluation:
+    asset: np.ndarray
+    score: np.ndarray
+
+
+def _evaluation(s: BattleSetup, pos: np.ndarray, vel: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    ev = evaluate_threats(pos, vel, s.asset_pos_enu_m, s.asset_value)
+    return ev.asset, ev.score
 
 
 # ---------------------------------------------------------------------------------------------
@@ -355,6 +431,13 @@ class FireControl:
         w = setup.world
         self.rcs = np.array([threat_rcs_m2(w, setup.traj, w.radars[ri].band) for ri in setup.eng_radar.tolist()]
                             ).reshape(setup.eng_radar.size, setup.n_threats)
+        # per weapon kind: maximum range and the longest time of flight (the battle's pre-filter)
+        km = setup.kind_missile
+        self.kind_reach_m = setup.envelope.range_max_m[km]
+        tof = self.kind_reach_m / setup.speed_max_mps[km]
+        if setup.profile is not None and km.size:
+            tof = np.where(setup.boost_coast[km], setup.profile.take(km).time_max_s, tof)
+        self.kind_tof_s = tof
 
     def predict(self, pos, vel, kinds, offset):
         """(t_int (P, Kd'), points (P, Kd', 3), feasible) of the fly-out launched ``offset`` s later."""
@@ -400,7 +483,17 @@ class FireControl:
         return guide, agl
 
     def __call__(self, pos, vel, threats, kinds, offset, k):
-        """(t_int, points, ok, pk, guide), arrays (P, Kd'), for P threat states."""
+        """(t_int, points, ok, pk, guide), arrays (P, Kd'), for P threat states; rows already solved
+        for the same step, kinds and inputs by an earlier replication come from the setup's memo."""
+        memo = self.s.memo
+        if memo is None:
+            return self.solve(pos, vel, threats, kinds, offset, k)
+        offset = np.broadcast_to(np.asarray(offset, dtype=float), threats.shape)
+        return memo.rows(("fc", int(k), kinds.tobytes()), (np.asarray(threats, dtype=np.int64), pos, vel, offset),
+                         lambda i: self.solve(pos[i], vel[i], threats[i], kinds, offset[i], k))
+
+    def solve(self, pos, vel, threats, kinds, offset, k):
+        """:meth:`__call__` without the memo (each row independent of the others)."""
         s = self.s
         km = s.kind_missile[kinds]
         kpos = s.kind_pos_enu_m[kinds]
@@ -449,7 +542,11 @@ def assign(s: BattleSetup, cap: Capacity, cols: np.ndarray, kind_col: np.ndarray
         return None, None
     vs = expected_value_saved(value, pk[:, kind_col], salvo)
     solver = assign_optimal if s.settings.assignment == "optimal" else assign_greedy
-    return solver(vs, feasible, cap.chan_free, cap.col_ready[cols], cap.col_radar[cols], salvo), vs
+    args = (vs, feasible, cap.chan_free, cap.col_ready[cols], cap.col_radar[cols])
+    if s.memo is None:
+        return solver(*args, salvo), vs
+    key = ("assign", salvo, *((a.shape, a.tobytes()) for a in args))
+    return s.memo.value(key, lambda: solver(*args, salvo)), vs
 
 
 def launch(s: BattleSetup, st: BattleState, fc: FireControl, t: float, k: int, eng: dict, log: EventLog,
@@ -511,6 +608,7 @@ def launch(s: BattleSetup, st: BattleState, fc: FireControl, t: float, k: int, e
     st.shot_t_int = np.append(st.shot_t_int, ti)
     st.shot_radar = np.append(st.shot_radar, np.full(salvo, radar_e, dtype=np.int64))
     st.unresolved = np.append(st.unresolved, np.ones(salvo, dtype=bool))
+    st.next_due_s = min(st.next_due_s, float(ti.min()))
 
 
 # ---------------------------------------------------------------------------------------------
