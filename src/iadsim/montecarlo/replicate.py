@@ -83,6 +83,19 @@ class _ShareRoutes:
 
         self.traj = sample_trajectories(world, time_grid(world))
 
+    @staticmethod
+    def world_with_seed(world: World, seed: int) -> World:
+        """The point's world with the replication's seed, keeping what the world computed once and
+        the seed does not change (terrain passes per radar, Pd tables, sea-free radii)."""
+        out = dataclasses.replace(world, loaded=with_seed(world.loaded, seed))
+        for key in _SEED_FREE_CACHES:  # the same dicts: what one replication computes, the next reuses
+            out.__dict__[key] = world.__dict__.setdefault(key, {})
+        return out
+
+
+#: the World's own caches (``World.__dict__``) that do not depend on ``run.seed``
+_SEED_FREE_CACHES = ("_radar_terrain", "_pd_tables", "_sea_free_radius")
+
 
 def _tracker(world: World) -> bool:
     return world.scenario.engagement.tracking == "tracker"
@@ -100,7 +113,7 @@ def replication(job: PointJob, rep: int) -> tuple[BattleResult, dict[str, float]
         catalog = with_figures(load_catalog(job.catalog_dirs), values)
         setup = prepare_battle(compile_world(with_seed(job.loaded, seed), catalog))
     elif isinstance(shared, _ShareRoutes):
-        setup = prepare_battle(dataclasses.replace(world, loaded=with_seed(world.loaded, seed)), traj=shared.traj)
+        setup = prepare_battle(shared.world_with_seed(world, seed), traj=shared.traj)
     else:
         setup = shared
     return simulate(setup, seed), sampled
