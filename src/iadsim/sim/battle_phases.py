@@ -197,19 +197,31 @@ def miss_cause(s: BattleSetup, st: BattleState, i: int) -> str | None:
     control``); it does not hold the true target at intercept (``masked at intercept``); the true
     target is outside the missile's kinematic envelope (``outside envelope``); the aim point is
     farther from it than the missile's divert basket (``outside basket``)."""
+    return _state_cause(s, st, i) or geometry_cause(s, st, i)
+
+
+def _state_cause(s: BattleSetup, st: BattleState, i: int) -> str | None:
+    """The target of shot ``i`` is already gone at its intercept time (killed, leaked, route ended)."""
     sh = st.shots
-    th, ti, g = sh["threat"][i], sh["t_intercept_s"][i], sh["guide"][i]
+    th, ti = sh["threat"][i], sh["t_intercept_s"][i]
     if st.status[th] == KILLED and st.end_time_s[th] <= ti:
         return "target already destroyed"
     if s.leak_time_s[th] < ti:
         return "target leaked or its route ended first"
+    return None
+
+
+def geometry_cause(s: BattleSetup, st: BattleState, i: int) -> str | None:
+    """The causes of :func:`miss_cause` that depend only on the shot and the truth (not on what else
+    happened in the battle): ``lost fire control``, ``masked at intercept``, ``outside envelope``,
+    ``outside basket`` (after the mid-course update), or None."""
+    sh = st.shots
+    th, ti, g = sh["threat"][i], sh["t_intercept_s"][i], sh["guide"][i]
     steps = np.flatnonzero((s.t_s >= sh["t_launch_s"][i] - 1e-9) & (s.t_s < ti))
     if steps.size and not s.fc_hold[g, th, steps].all():
         return "lost fire control"
     _, geo = true_state_at(s, th, np.array([ti]))
-    held = (_held_at(s, g, th, ti, geo) if s.memo is None else
-            s.memo.value(("held", int(g), int(th), float(ti)), lambda: _held_at(s, g, th, ti, geo)))
-    if not held:
+    if not _held_at(s, g, th, ti, geo):
         return "masked at intercept"
     true = np.array([sh["true_east_m"][i], sh["true_north_m"][i], sh["true_up_m"][i]])
     m = sh["missile"][i]
@@ -269,16 +281,42 @@ def midcourse_update(s: BattleSetup, st: BattleState, i: int) -> None:
     sh["last_update_s"][i] = float(s.t_s[steps[j]])
 
 
+#: the shot fields the mid-course update sets
+_AIM_KEYS = ("east_m", "north_m", "up_m", "miss_distance_m", "aim_updates", "last_update_s")
+#: the shot fields the mid-course update and the geometric causes read (``aim_updates`` and
+#: ``last_update_s`` are still 0 and NaN when a shot is resolved)
+_GEOMETRY_KEYS = ("threat", "t_launch_s", "t_intercept_s", "guide", "site", "missile", "east_m", "north_m", "up_m",
+                  "true_east_m", "true_north_m", "true_up_m", "miss_distance_m")
+
+
+def _aim_and_geometry(s: BattleSetup, st: BattleState, i: int) -> str | None:
+    """Mid-course update of shot ``i`` (:func:`midcourse_update`) and its :func:`geometry_cause`; with
+    the setup's memo, taken from an earlier replication that fired the same shot (same inputs)."""
+    sh = st.shots
+    if s.memo is None:
+        midcourse_update(s, st, i)
+        return geometry_cause(s, st, i)
+
+    def compute():
+        midcourse_update(s, st, i)
+        return tuple(sh[k][i] for k in _AIM_KEYS), geometry_cause(s, st, i)
+
+    aim, cause = s.memo.value(("shot", *(sh[k][i] for k in _GEOMETRY_KEYS)), compute)
+    for k, v in zip(_AIM_KEYS, aim):
+        sh[k][i] = v
+    return cause
+
+
 def resolve_shot(s: BattleSetup, st: BattleState, i: int, log: EventLog) -> None:
     sh = st.shots
-    midcourse_update(s, st, i)
+    geometry = _aim_and_geometry(s, st, i)
     th, ti = sh["threat"][i], sh["t_intercept_s"][i]
     common = dict(threat=th, site=sh["site"][i], radar=sh["radar"][i], launcher=sh["launcher"][i],
                   missile=sh["missile"][i], shot=i, pk=sh["pk"][i], t_intercept_s=ti,
                   east_m=sh["true_east_m"][i], north_m=sh["true_north_m"][i], up_m=sh["true_up_m"][i],
                   aim_east_m=sh["east_m"][i], aim_north_m=sh["north_m"][i], aim_up_m=sh["up_m"][i],
                   miss_distance_m=sh["miss_distance_m"][i], launch_aim_error_m=sh["launch_aim_error_m"][i])
-    cause = miss_cause(s, st, i)
+    cause = _state_cause(s, st, i) or geometry
     if cause is None and sh["kill_draw"][i]:
         st.shot_out[i] = 0
         st.status[th], st.end_time_s[th], st.kill_shot[th] = KILLED, ti, i
