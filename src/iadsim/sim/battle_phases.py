@@ -41,6 +41,9 @@ MISS_CAUSES = ("kill draw failed", "lost fire control", "masked at intercept", "
 VALUE_FLOOR = 1e-3
 #: threat status codes during the run
 FLYING, KILLED, LEAKED, ROUTE_ENDED = 0, 1, 2, 3
+#: above this many (site, threat, step) cells perception is read from ``known_site`` at each step
+#: instead of a per-run (step, site, threat) copy (memory)
+KNOWN_ACTIVE_MAX_CELLS = 20_000_000
 
 _INT_COLS = ("event", "threat", "site", "radar", "launcher", "missile", "shot", "asset")
 _FLOAT_COLS = ("t_s", "value", "pk", "t_intercept_s", "east_m", "north_m", "up_m", "aim_east_m", "aim_north_m",
@@ -52,10 +55,13 @@ _SHOT_KEYS = ("threat", "launcher", "missile", "radar", "guide", "site", "t_laun
 
 
 class EventLog:
-    """Events as column chunks (scalars or arrays as given), concatenated once at the end."""
+    """Events in the order they were added: one-row events as tuples of scalars, longer ones as
+    column chunks (scalars or arrays as given); the columns are built once at the end."""
 
     def __init__(self) -> None:
-        self.chunks: list[tuple[int, int, dict]] = []  # (event code, rows, columns)
+        self.singles: list[tuple] = []  # (position, event code, value of each of _COLUMNS)
+        self.chunks: list[tuple[int, int, int, dict]] = []  # (position, event code, rows, columns)
+        self.n_rows = 0
 
     def add(self, event: str, t_s, detail: str = "", **cols) -> None:
         sizes = [np.size(t_s)] + [np.size(v) for v in cols.values()]
@@ -66,43 +72,48 @@ class EventLog:
         if unknown:
             raise TypeError(f"unknown event columns {sorted(unknown)}")
         cols["t_s"] = t_s
-        if "detail_each" not in cols:
-            cols["detail"] = detail
-        self.chunks.append((_EV[event], n, cols))
+        cols["detail"] = cols.pop("detail_each") if "detail_each" in cols else detail
+        if n == 1:
+            self.singles.append((self.n_rows, _EV[event], *(_scalar(cols[c]) if c in cols else d
+                                                            for c, _, d in _COLUMNS)))
+        else:
+            self.chunks.append((self.n_rows, _EV[event], n, cols))
+        self.n_rows += n
 
     def arrays(self) -> dict[str, np.ndarray]:
         keys = _INT_COLS + _FLOAT_COLS + ("detail",)
-        if not self.chunks:
+        if not self.n_rows:
             return {k: np.zeros(0, dtype=object if k == "detail" else (np.int64 if k in _INT_COLS else float))
                     for k in keys}
-        sizes = np.array([n for _, n, _ in self.chunks], dtype=np.int64)
-        out = {"event": np.repeat(np.array([e for e, _, _ in self.chunks], dtype=np.int64), sizes)}
-        for c in keys[1:]:
-            dtype, default = ((np.int64, -1) if c in _INT_COLS else (object, None) if c == "detail"
-                              else (float, np.nan))
-            src = "detail_each" if c == "detail" else c
-            vals = [cols[src] if src in cols else cols.get(c, default) for _, _, cols in self.chunks]
-            out[c] = _concat_column(vals, sizes, dtype)
+        pos = np.array([r[0] for r in self.singles], dtype=np.int64)
+        out = {"event": np.empty(self.n_rows, dtype=np.int64)}
+        out["event"][pos] = [r[1] for r in self.singles]
+        for p, e, n, _ in self.chunks:
+            out["event"][p:p + n] = e
+        for j, (c, dtype, default) in enumerate(_COLUMNS):
+            col = np.empty(self.n_rows, dtype=dtype)
+            if self.singles:
+                vals = [r[2 + j] for r in self.singles]
+                if dtype is object:
+                    col[pos] = np.array(vals + [None], dtype=object)[:-1]  # strings stay whole
+                else:
+                    col[pos] = np.array(vals, dtype=dtype)
+            for p, _, n, cols in self.chunks:
+                col[p:p + n] = cols.get(c, default)
+            out[c] = col
         order = np.lexsort((out["shot"], out["threat"], out["event"], out["t_s"]))
-        return {k: v[order] for k, v in out.items()}
+        return {k: out[k][order] for k in keys}
 
 
-def _concat_column(vals: list, sizes: np.ndarray, dtype) -> np.ndarray:
-    """One column from per-chunk values (a scalar repeated over its chunk's rows, or an array)."""
-    if all(np.ndim(v) == 0 for v in vals):
-        if dtype is object:
-            out = np.empty(len(vals), dtype=object)
-            out[:] = vals
-            return np.repeat(out, sizes)
-        return np.repeat(np.array(vals, dtype=dtype), sizes)
-    parts = []
-    for v, n in zip(vals, sizes.tolist()):
-        a = np.asarray(v, dtype=dtype) if dtype is not object else np.asarray(v, dtype=object)
-        parts.append(np.full(n, v, dtype=dtype) if a.ndim == 0 else np.broadcast_to(a, (n,)))
-    return np.concatenate(parts)
+def _scalar(v):
+    """A one-element value as a scalar."""
+    return v if np.ndim(v) == 0 else np.asarray(v).reshape(-1)[0]
 
 
 _KNOWN_COLS = frozenset(_INT_COLS[1:] + _FLOAT_COLS[1:] + ("detail_each",))
+#: (name, dtype, default) of every event column but ``event``
+_COLUMNS = tuple([(c, np.int64, -1) for c in _INT_COLS[1:]] + [(c, float, np.nan) for c in _FLOAT_COLS]
+                 + [("detail", object, "")])
 
 
 @dataclass
@@ -129,15 +140,22 @@ class BattleState:
     next_leak_s: float = -np.inf  # no flying threat leaks before this time
     cap_cache: tuple | None = None  # (magazine, engagements, valid until, Capacity)
     reload_cache: tuple | None = None  # (magazine, its earliest reload completion)
+    #: (K, S, N) site s knows threat n at step k, which is on its route and has not leaked by then
+    known_active: np.ndarray | None = None
 
     @classmethod
     def start(cls, s: BattleSetup) -> BattleState:
         n = s.n_threats
         mag = make_magazine(s.ready0, s.reload_s, s.launch_interval_s, reserve=s.reserve0,
                             t_s=float(s.t_s[0]) if s.n_steps else 0.0) if s.ready0.size else None
+        known_active = None
+        if s.known_site.size <= KNOWN_ACTIVE_MAX_CELLS:
+            active = s.traj.active & (s.leak_time_s[:, None] > s.t_s[None, :])  # (N, K)
+            known_active = np.ascontiguousarray((s.known_site & active[None]).transpose(2, 0, 1))
         return cls(status=np.zeros(n, dtype=np.int8), end_time_s=np.full(n, np.nan),
                    kill_shot=np.full(n, -1, dtype=np.int64), engaged=np.zeros(n, dtype=np.int64),
-                   eligible_at=np.full(n, -np.inf), last_asset=np.full(n, -9, dtype=np.int64), mag=mag)
+                   eligible_at=np.full(n, -np.inf), last_asset=np.full(n, -9, dtype=np.int64), mag=mag,
+                   known_active=known_active)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -416,15 +434,16 @@ def perceive(s: BattleSetup, st: BattleState, cap: Capacity, k: int) -> np.ndarr
     assessed; salvo: never engaged), known to a site that can fire, and (tracker) on a track whose
     velocity σ is below ``max_velocity_sigma_mps``."""
     t = float(s.t_s[k])
-    flying = (st.status == FLYING) & s.traj.active[:, k] & (s.leak_time_s > t)
     elig = (t >= st.eligible_at) if s.settings.doctrine == "shoot-look-shoot" else (st.engaged == 0)
-    cand = flying & elig
-    if not cand.any():
-        return np.zeros(0, dtype=np.int64)
     usable_sites = cap.usable_sites
     if usable_sites is None:
         usable_sites = np.unique(s.kind_site[s.weapon_kind[cap.col_ok]])
-    cand &= s.known_site[usable_sites, :, k].any(axis=0)
+    if st.known_active is None:
+        known = (s.known_site[usable_sites, :, k].any(axis=0) & s.traj.active[:, k] & (s.leak_time_s > t))
+    else:
+        known = st.known_active[k]  # (S, N): known, on its route and not leaked at step k
+        known = known[int(usable_sites[0])] if usable_sites.size == 1 else known[usable_sites].any(axis=0)
+    cand = (st.status == FLYING) & elig & known
     if s.tracker_mode:
         with np.errstate(invalid="ignore"):
             cand &= s.est_vel_sigma_mps[:, k] < float(s.settings.max_velocity_sigma_mps)
