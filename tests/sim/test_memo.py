@@ -43,8 +43,8 @@ def assert_same_battle(a, b):
             np.testing.assert_array_equal(ta[key], tb[key], err_msg=f"{table}.{key}")
 
 
-@pytest.mark.parametrize("update, max_rows", [({}, 200_000), ({}, 7),
-                                              ({"salvo_size": 2, "fire_at": "best_pk"}, 200_000)])
+@pytest.mark.parametrize("update, max_rows", [({}, 50_000), ({}, 7),
+                                              ({"salvo_size": 2, "fire_at": "best_pk"}, 50_000)])
 def test_shared_memo_gives_the_battles_of_fresh_setups(demo_perfect, update, max_rows):
     base = dataclasses.replace(demo_perfect, settings=demo_perfect.settings.model_copy(update=update))
     shared = dataclasses.replace(base, memo=RowMemo(max_rows=max_rows))

@@ -5,9 +5,13 @@ Per point, once per worker: the world is compiled and the battle prepared
 fire control on the truth, reach). Per replication, only what depends on the draws is recomputed:
 
 * ``perfect`` perception without sampled figures: the prepared battle is shared and only the kill
-  draws (``simulate(setup, seed)``) differ;
+  draws (``simulate(setup, seed)``) differ; its row memo (:mod:`iadsim.sim.memo`) also shares, across
+  the worker's replications, what each decision step computes from the truth (fire-control
+  predictions, threat evaluation, assignments, shot geometry), so a replication mostly replays
+  memoised rows and draws its kills;
 * ``tracker`` perception: the plots and tracks (seeded by the replication's seed) and the battle
-  setup on the shared routes;
+  setup on the shared routes; the world's seed-free caches (terrain pass per radar, Pd tables,
+  sea-free radii) are shared too;
 * sampled catalog figures (``--uncertain``): the world is compiled with the replication's catalog.
 """
 

@@ -18,8 +18,9 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 
-#: rows kept before the memo is emptied (about 100 MB at the largest fire-control rows)
-MAX_ROWS = 200_000
+#: rows kept before the memo is emptied (about 1 kB each: some 50 MB per worker at most; the demo
+#: raid's 10 000 replications of one point stay well below)
+MAX_ROWS = 50_000
 
 
 class RowMemo:
