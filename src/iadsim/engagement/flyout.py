@@ -27,8 +27,8 @@ time-of-flight that rises monotonically with range and respects the published ma
 Intercepts are searched only up to ``T_max``: the missile is taken to be unable to fly further.
 
 The intercept (earliest τ with ``range(τ) ≥ |p_T + v_T (t_launch + τ) − p_L|``) is found by
-sampling τ on a uniform grid over [τ_lo, T_max] and bisecting the first bracket, vectorised over
-all (threat, launcher) pairs; τ_lo is the closed-form intercept at constant ``v_max`` (a lower
+sampling τ on a uniform grid over [τ_lo, T_max] and bisecting the first bracket, in one compiled
+(numba) loop over all (threat, launcher) pairs; τ_lo is the closed-form intercept at constant ``v_max`` (a lower
 bound, since range(τ) ≤ v_max τ). A grazing solution narrower than the grid step can be missed;
 such solutions are marginal and would be rejected by any envelope with a margin.
 """
@@ -37,6 +37,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numba
 import numpy as np
 
 from iadsim.engagement._checks import EngagementInputError, finite_array, nonnegative, positive
@@ -175,6 +176,51 @@ def flyout_time_s(profile: BoostCoastProfile, range_m) -> np.ndarray:
     return np.where(r <= r_b, boost, coast)
 
 
+@numba.njit(cache=True)
+def _gap(d, vk, v_max, t_b, k, i, tau):  # pragma: no cover - compiled
+    """Range flown by pair ``i``'s missile after ``tau`` minus the distance to its target then
+    (≥ 0: reached); the scalar form of :func:`flyout_range_m` (same operations, same order)."""
+    x = d[i, 0] + vk[i, 0] * tau
+    y = d[i, 1] + vk[i, 1] * tau
+    z = d[i, 2] + vk[i, 2] * tau
+    dist = np.sqrt(x * x + y * y + z * z)
+    v, tb, kk = v_max[i], t_b[i], k[i]
+    if tau <= tb:
+        r = 0.5 * v * tau * tau / tb if tb > 0 else 0.0
+    else:
+        s = tau - tb
+        r = 0.5 * v * tb + (v * np.log1p(kk * s) / kk if kk > 0 else v * s)
+    return r - dist
+
+
+@numba.njit(cache=True)
+def _first_reach(d, vk, v_max, t_b, k, tau_lo, tau_hi, unit_grid, n_bisect):  # pragma: no cover - compiled
+    """Per pair: the first grid point of ``tau_lo + (tau_hi − tau_lo) × unit_grid`` where the
+    missile has reached its target, then ``n_bisect`` bisections of the bracket before it;
+    (τ (K,), found (K,) bool). Pairs without a reached grid point are not bisected."""
+    n = tau_lo.size
+    tau = np.full(n, np.nan)
+    found = np.zeros(n, dtype=np.bool_)
+    for i in range(n):
+        span = tau_hi[i] - tau_lo[i]
+        prev = tau_lo[i] + span * unit_grid[0]
+        for j in range(unit_grid.size):
+            g = tau_lo[i] + span * unit_grid[j]
+            if _gap(d, vk, v_max, t_b, k, i, g) >= 0.0:
+                lo, hi = (prev, g) if j > 0 else (g, g)
+                for _ in range(n_bisect):
+                    mid = 0.5 * (lo + hi)
+                    if _gap(d, vk, v_max, t_b, k, i, mid) >= 0.0:
+                        hi = mid
+                    else:
+                        lo = mid
+                tau[i] = hi
+                found[i] = True
+                break
+            prev = g
+    return tau, found
+
+
 def intercept_flyout(
     target_pos_enu_m,
     target_vel_enu_mps,
@@ -210,30 +256,11 @@ def intercept_flyout(
     cand = bound.feasible & (bound.time_of_flight_s <= t_max)
     ti, li = np.nonzero(cand)
     d = p_t[ti] + v_t[ti] * t0[ti, li, None] - p_l[li]  # (K, 3) target relative to launcher at launch
-    vk = v_t[ti]
-    prof_k = BoostCoastProfile(v_max[ti, li], t_b[ti, li], k[ti, li], r_max[ti, li])
+    vk = np.ascontiguousarray(v_t[ti])
     tau_lo = bound.time_of_flight_s[ti, li]
-    tau_hi = t_max[ti, li]
 
-    def gap(tau):  # range flown − distance to target (≥ 0: reached); tau (K,) or (K, G)
-        extra = (1,) * (tau.ndim - 1)
-        dist = np.linalg.norm(d.reshape(d.shape[:1] + extra + (3,)) + vk.reshape(vk.shape[:1] + extra + (3,))
-                              * tau[..., None], axis=-1)
-        p = BoostCoastProfile(*(a.reshape(a.shape + extra) for a in (
-            prof_k.speed_max_mps, prof_k.boost_s, prof_k.coast_decay_per_s, prof_k.range_max_m)))
-        return flyout_range_m(p, tau) - dist
-
-    grid = tau_lo[:, None] + (tau_hi - tau_lo)[:, None] * np.linspace(0.0, 1.0, int(n_grid))
-    reached = gap(grid) >= 0.0
-    found_k = reached.any(axis=1)
-    first = np.argmax(reached, axis=1)
-    hi = np.take_along_axis(grid, first[:, None], axis=1)[:, 0]
-    lo = np.take_along_axis(grid, np.maximum(first - 1, 0)[:, None], axis=1)[:, 0]
-    for _ in range(int(n_bisect)):
-        mid = 0.5 * (lo + hi)
-        ok = gap(mid) >= 0.0
-        hi = np.where(ok, mid, hi)
-        lo = np.where(ok, lo, mid)
+    hi, found_k = _first_reach(d, vk, v_max[ti, li], t_b[ti, li], k[ti, li], tau_lo, t_max[ti, li],
+                               np.linspace(0.0, 1.0, int(n_grid)), int(n_bisect))
 
     tau = np.full((n_t, n_l), np.nan)
     tau[ti[found_k], li[found_k]] = hi[found_k]

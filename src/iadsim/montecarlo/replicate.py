@@ -5,9 +5,13 @@ Per point, once per worker: the world is compiled and the battle prepared
 fire control on the truth, reach). Per replication, only what depends on the draws is recomputed:
 
 * ``perfect`` perception without sampled figures: the prepared battle is shared and only the kill
-  draws (``simulate(setup, seed)``) differ;
+  draws (``simulate(setup, seed)``) differ; its row memo (:mod:`iadsim.sim.memo`) also shares, across
+  the worker's replications, what each decision step computes from the truth (fire-control
+  predictions, threat evaluation, assignments, shot geometry), so a replication mostly replays
+  memoised rows and draws its kills;
 * ``tracker`` perception: the plots and tracks (seeded by the replication's seed) and the battle
-  setup on the shared routes;
+  setup on the shared routes; the world's seed-free caches (terrain pass per radar, Pd tables,
+  sea-free radii) are shared too;
 * sampled catalog figures (``--uncertain``): the world is compiled with the replication's catalog.
 """
 
@@ -25,6 +29,7 @@ from iadsim.montecarlo.uncertainty import Uncertain, with_figures
 from iadsim.scenario import LoadedScenario
 from iadsim.sim.battle import EVENTS, OUTCOMES, BattleResult, simulate
 from iadsim.sim.battle_setup import BattleSetup, prepare_battle
+from iadsim.sim.memo import RowMemo
 from iadsim.world import World, compile_world
 
 
@@ -61,12 +66,18 @@ def point_setup(job: PointJob) -> tuple[World, BattleSetup | None]:
     if k not in _CACHE:
         catalog = with_figures(load_catalog(job.catalog_dirs), job.catalog_values)
         world = compile_world(job.loaded, catalog)
-        setup = None if job.uncertain else prepare_battle(world) if not _tracker(world) else \
+        setup = None if job.uncertain else _shared_setup(world) if not _tracker(world) else \
             _ShareRoutes(world)
         while len(_CACHE) >= 2:
             _CACHE.pop(next(iter(_CACHE)))
         _CACHE[k] = (world, setup)
     return _CACHE[k]
+
+
+def _shared_setup(world: World) -> BattleSetup:
+    """Perfect perception: the prepared battle with a memo (:mod:`iadsim.sim.memo`), so that its
+    replications share fire-control predictions, threat evaluation and intercept-time checks."""
+    return dataclasses.replace(prepare_battle(world), memo=RowMemo())
 
 
 class _ShareRoutes:
@@ -76,6 +87,19 @@ class _ShareRoutes:
         from iadsim.sim.trajectories import sample_trajectories, time_grid
 
         self.traj = sample_trajectories(world, time_grid(world))
+
+    @staticmethod
+    def world_with_seed(world: World, seed: int) -> World:
+        """The point's world with the replication's seed, keeping what the world computed once and
+        the seed does not change (terrain passes per radar, Pd tables, sea-free radii)."""
+        out = dataclasses.replace(world, loaded=with_seed(world.loaded, seed))
+        for key in _SEED_FREE_CACHES:  # the same dicts: what one replication computes, the next reuses
+            out.__dict__[key] = world.__dict__.setdefault(key, {})
+        return out
+
+
+#: the World's own caches (``World.__dict__``) that do not depend on ``run.seed``
+_SEED_FREE_CACHES = ("_radar_terrain", "_pd_tables", "_sea_free_radius")
 
 
 def _tracker(world: World) -> bool:
@@ -94,7 +118,7 @@ def replication(job: PointJob, rep: int) -> tuple[BattleResult, dict[str, float]
         catalog = with_figures(load_catalog(job.catalog_dirs), values)
         setup = prepare_battle(compile_world(with_seed(job.loaded, seed), catalog))
     elif isinstance(shared, _ShareRoutes):
-        setup = prepare_battle(dataclasses.replace(world, loaded=with_seed(world.loaded, seed)), traj=shared.traj)
+        setup = prepare_battle(shared.world_with_seed(world, seed), traj=shared.traj)
     else:
         setup = shared
     return simulate(setup, seed), sampled

@@ -161,9 +161,8 @@ def _decision_cycle(s: BattleSetup, st: ph.BattleState, fc: ph.FireControl, k: i
                         else (s.traj.pos_enu_m, s.traj.vel_enu_mps))
     pos, vel = pos_all[ci, k], vel_all[ci, k]
     ev, value = ph.evaluate(s, st, ci, pos, vel, t, log)
-    cols = np.flatnonzero(cap.col_ok)
-    kinds, kind_col = np.unique(s.weapon_kind[cols], return_inverse=True)
-    near = _near(s, pos, vel, kinds)
+    cols, kinds, kind_col = cap.cols, cap.kinds, cap.kind_col
+    near = _near(s, fc, pos, vel, kinds)
     if not near.any():
         return
     ci, pos, vel, value, asset = ci[near], pos[near], vel[near], value[near], ev.asset[near]
@@ -187,13 +186,9 @@ def _decision_cycle(s: BattleSetup, st: ph.BattleState, fc: ph.FireControl, k: i
                                         value_saved=float(vs[c, res.launcher_of_threat[c]])), log, ss)
 
 
-def _near(s: BattleSetup, pos: np.ndarray, vel: np.ndarray, kinds: np.ndarray) -> np.ndarray:
+def _near(s: BattleSetup, fc: ph.FireControl, pos: np.ndarray, vel: np.ndarray, kinds: np.ndarray) -> np.ndarray:
     """Cheap pre-filter: threats within max range + what they close during the longest fly-out."""
-    km = s.kind_missile[kinds]
-    reach = s.envelope.range_max_m[km]
-    tof = reach / s.speed_max_mps[km]
-    if s.profile is not None:
-        tof = np.where(s.boost_coast[km], s.profile.take(km).time_max_s, tof)
+    reach, tof = fc.kind_reach_m[kinds], fc.kind_tof_s[kinds]
     d_h = np.hypot(pos[:, None, 0] - s.kind_pos_enu_m[kinds, 0], pos[:, None, 1] - s.kind_pos_enu_m[kinds, 1])
     return (d_h <= reach + np.linalg.norm(vel, axis=-1)[:, None] * tof).any(axis=1)
 

@@ -41,6 +41,9 @@ MISS_CAUSES = ("kill draw failed", "lost fire control", "masked at intercept", "
 VALUE_FLOOR = 1e-3
 #: threat status codes during the run
 FLYING, KILLED, LEAKED, ROUTE_ENDED = 0, 1, 2, 3
+#: above this many (site, threat, step) cells perception is read from ``known_site`` at each step
+#: instead of a per-run (step, site, threat) copy (memory)
+KNOWN_ACTIVE_MAX_CELLS = 20_000_000
 
 _INT_COLS = ("event", "threat", "site", "radar", "launcher", "missile", "shot", "asset")
 _FLOAT_COLS = ("t_s", "value", "pk", "t_intercept_s", "east_m", "north_m", "up_m", "aim_east_m", "aim_north_m",
@@ -52,38 +55,65 @@ _SHOT_KEYS = ("threat", "launcher", "missile", "radar", "guide", "site", "t_laun
 
 
 class EventLog:
-    """Events as column chunks, concatenated once at the end."""
+    """Events in the order they were added: one-row events as tuples of scalars, longer ones as
+    column chunks (scalars or arrays as given); the columns are built once at the end."""
 
     def __init__(self) -> None:
-        self.chunks: list[dict[str, np.ndarray]] = []
+        self.singles: list[tuple] = []  # (position, event code, value of each of _COLUMNS)
+        self.chunks: list[tuple[int, int, int, dict]] = []  # (position, event code, rows, columns)
+        self.n_rows = 0
 
     def add(self, event: str, t_s, detail: str = "", **cols) -> None:
-        sizes = [np.size(t_s)] + [np.size(v) for key, v in cols.items() if key != "detail_each"]
-        if "detail_each" in cols:
-            sizes.append(np.size(cols["detail_each"]))
+        sizes = [np.size(t_s)] + [np.size(v) for v in cols.values()]
         n = int(max(sizes))
         if min(sizes) == 0:
             return
-        chunk = {"event": np.full(n, _EV[event], dtype=np.int64),
-                 "t_s": np.broadcast_to(np.asarray(t_s, dtype=float), (n,)).copy()}
-        for c in _INT_COLS[1:]:
-            chunk[c] = np.broadcast_to(np.asarray(cols.pop(c, -1), dtype=np.int64), (n,)).copy()
-        for c in _FLOAT_COLS[1:]:
-            chunk[c] = np.broadcast_to(np.asarray(cols.pop(c, np.nan), dtype=float), (n,)).copy()
-        d = cols.pop("detail_each", None)
-        chunk["detail"] = np.asarray(d, dtype=object) if d is not None else np.full(n, detail, dtype=object)
-        if cols:
-            raise TypeError(f"unknown event columns {sorted(cols)}")
-        self.chunks.append(chunk)
+        unknown = set(cols) - _KNOWN_COLS
+        if unknown:
+            raise TypeError(f"unknown event columns {sorted(unknown)}")
+        cols["t_s"] = t_s
+        cols["detail"] = cols.pop("detail_each") if "detail_each" in cols else detail
+        if n == 1:
+            self.singles.append((self.n_rows, _EV[event], *(_scalar(cols[c]) if c in cols else d
+                                                            for c, _, d in _COLUMNS)))
+        else:
+            self.chunks.append((self.n_rows, _EV[event], n, cols))
+        self.n_rows += n
 
     def arrays(self) -> dict[str, np.ndarray]:
         keys = _INT_COLS + _FLOAT_COLS + ("detail",)
-        if not self.chunks:
+        if not self.n_rows:
             return {k: np.zeros(0, dtype=object if k == "detail" else (np.int64 if k in _INT_COLS else float))
                     for k in keys}
-        out = {k: np.concatenate([c[k] for c in self.chunks]) for k in keys}
+        pos = np.array([r[0] for r in self.singles], dtype=np.int64)
+        out = {"event": np.empty(self.n_rows, dtype=np.int64)}
+        out["event"][pos] = [r[1] for r in self.singles]
+        for p, e, n, _ in self.chunks:
+            out["event"][p:p + n] = e
+        for j, (c, dtype, default) in enumerate(_COLUMNS):
+            col = np.empty(self.n_rows, dtype=dtype)
+            if self.singles:
+                vals = [r[2 + j] for r in self.singles]
+                if dtype is object:
+                    col[pos] = np.array(vals + [None], dtype=object)[:-1]  # strings stay whole
+                else:
+                    col[pos] = np.array(vals, dtype=dtype)
+            for p, _, n, cols in self.chunks:
+                col[p:p + n] = cols.get(c, default)
+            out[c] = col
         order = np.lexsort((out["shot"], out["threat"], out["event"], out["t_s"]))
-        return {k: v[order] for k, v in out.items()}
+        return {k: out[k][order] for k in keys}
+
+
+def _scalar(v):
+    """A one-element value as a scalar."""
+    return v if np.ndim(v) == 0 else np.asarray(v).reshape(-1)[0]
+
+
+_KNOWN_COLS = frozenset(_INT_COLS[1:] + _FLOAT_COLS[1:] + ("detail_each",))
+#: (name, dtype, default) of every event column but ``event``
+_COLUMNS = tuple([(c, np.int64, -1) for c in _INT_COLS[1:]] + [(c, float, np.nan) for c in _FLOAT_COLS]
+                 + [("detail", object, "")])
 
 
 @dataclass
@@ -105,15 +135,27 @@ class BattleState:
     eng_release: np.ndarray = field(default_factory=lambda: np.zeros(0))
     eng_radar: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
     cycles: int = 0
+    # when each phase next has work (skipping steps where it has none; the result is the same)
+    next_due_s: float = np.inf  # earliest intercept time of an unresolved shot
+    next_leak_s: float = -np.inf  # no flying threat leaks before this time
+    cap_cache: tuple | None = None  # (magazine, engagements, valid until, Capacity)
+    reload_cache: tuple | None = None  # (magazine, its earliest reload completion)
+    #: (K, S, N) site s knows threat n at step k, which is on its route and has not leaked by then
+    known_active: np.ndarray | None = None
 
     @classmethod
     def start(cls, s: BattleSetup) -> BattleState:
         n = s.n_threats
         mag = make_magazine(s.ready0, s.reload_s, s.launch_interval_s, reserve=s.reserve0,
                             t_s=float(s.t_s[0]) if s.n_steps else 0.0) if s.ready0.size else None
+        known_active = None
+        if s.known_site.size <= KNOWN_ACTIVE_MAX_CELLS:
+            active = s.traj.active & (s.leak_time_s[:, None] > s.t_s[None, :])  # (N, K)
+            known_active = np.ascontiguousarray((s.known_site & active[None]).transpose(2, 0, 1))
         return cls(status=np.zeros(n, dtype=np.int8), end_time_s=np.full(n, np.nan),
                    kill_shot=np.full(n, -1, dtype=np.int64), engaged=np.zeros(n, dtype=np.int64),
-                   eligible_at=np.full(n, -np.inf), last_asset=np.full(n, -9, dtype=np.int64), mag=mag)
+                   eligible_at=np.full(n, -np.inf), last_asset=np.full(n, -9, dtype=np.int64), mag=mag,
+                   known_active=known_active)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -143,6 +185,10 @@ def reloads(s: BattleSetup, st: BattleState, t: float, log: EventLog) -> None:
     mag = st.mag
     if mag is None or not mag.queue_type.size:
         return
+    if st.reload_cache is None or st.reload_cache[0] is not mag:
+        st.reload_cache = (mag, float(mag.queue_done_s.min()))
+    if t < st.reload_cache[1]:
+        return
     done = mag.queue_done_s <= t
     if done.any():
         li, qi = np.nonzero(done)
@@ -154,12 +200,13 @@ def reloads(s: BattleSetup, st: BattleState, t: float, log: EventLog) -> None:
 def kill_assessment(s: BattleSetup, st: BattleState, t: float, log: EventLog) -> None:
     """Shots whose intercept time is ≤ ``t``, in order of (intercept time, shot id): decided on the
     TRUE target (:func:`resolve_shot`)."""
-    if not st.unresolved.any():
+    if t < st.next_due_s:
         return
     due = np.flatnonzero(st.unresolved & (st.shot_t_int <= t))
     for i in due[np.lexsort((due, st.shot_t_int[due]))].tolist():
         resolve_shot(s, st, i, log)
     st.unresolved[due] = False
+    st.next_due_s = float(st.shot_t_int[st.unresolved].min()) if st.unresolved.any() else np.inf
 
 
 def miss_cause(s: BattleSetup, st: BattleState, i: int) -> str | None:
@@ -168,19 +215,31 @@ def miss_cause(s: BattleSetup, st: BattleState, i: int) -> str | None:
     control``); it does not hold the true target at intercept (``masked at intercept``); the true
     target is outside the missile's kinematic envelope (``outside envelope``); the aim point is
     farther from it than the missile's divert basket (``outside basket``)."""
+    return _state_cause(s, st, i) or geometry_cause(s, st, i)
+
+
+def _state_cause(s: BattleSetup, st: BattleState, i: int) -> str | None:
+    """The target of shot ``i`` is already gone at its intercept time (killed, leaked, route ended)."""
     sh = st.shots
-    th, ti, g = sh["threat"][i], sh["t_intercept_s"][i], sh["guide"][i]
+    th, ti = sh["threat"][i], sh["t_intercept_s"][i]
     if st.status[th] == KILLED and st.end_time_s[th] <= ti:
         return "target already destroyed"
     if s.leak_time_s[th] < ti:
         return "target leaked or its route ended first"
+    return None
+
+
+def geometry_cause(s: BattleSetup, st: BattleState, i: int) -> str | None:
+    """The causes of :func:`miss_cause` that depend only on the shot and the truth (not on what else
+    happened in the battle): ``lost fire control``, ``masked at intercept``, ``outside envelope``,
+    ``outside basket`` (after the mid-course update), or None."""
+    sh = st.shots
+    th, ti, g = sh["threat"][i], sh["t_intercept_s"][i], sh["guide"][i]
     steps = np.flatnonzero((s.t_s >= sh["t_launch_s"][i] - 1e-9) & (s.t_s < ti))
     if steps.size and not s.fc_hold[g, th, steps].all():
         return "lost fire control"
     _, geo = true_state_at(s, th, np.array([ti]))
-    radar = s.world.radars[int(s.eng_radar[g])]
-    rcs = threat_rcs_m2(s.world, s.traj, radar.band)[th]
-    if not s.world.fire_control_at(radar, geo[:, 0], geo[:, 1], geo[:, 2], rcs)[0]:
+    if not _held_at(s, g, th, ti, geo):
         return "masked at intercept"
     true = np.array([sh["true_east_m"][i], sh["true_north_m"][i], sh["true_up_m"][i]])
     m = sh["missile"][i]
@@ -192,6 +251,13 @@ def miss_cause(s: BattleSetup, st: BattleState, i: int) -> str | None:
     if not sh["miss_distance_m"][i] <= s.divert_basket_m[m]:
         return "outside basket"
     return None
+
+
+def _held_at(s: BattleSetup, g: int, th: int, ti: float, geo: np.ndarray) -> bool:
+    """Whether guiding radar ``g`` holds the TRUE threat ``th`` (at ``geo``, its state at ``ti``)."""
+    radar = s.world.radars[int(s.eng_radar[g])]
+    rcs = threat_rcs_m2(s.world, s.traj, radar.band)[th]
+    return bool(s.world.fire_control_at(radar, geo[:, 0], geo[:, 1], geo[:, 2], rcs)[0])
 
 
 def midcourse_update(s: BattleSetup, st: BattleState, i: int) -> None:
@@ -233,16 +299,42 @@ def midcourse_update(s: BattleSetup, st: BattleState, i: int) -> None:
     sh["last_update_s"][i] = float(s.t_s[steps[j]])
 
 
+#: the shot fields the mid-course update sets
+_AIM_KEYS = ("east_m", "north_m", "up_m", "miss_distance_m", "aim_updates", "last_update_s")
+#: the shot fields the mid-course update and the geometric causes read (``aim_updates`` and
+#: ``last_update_s`` are still 0 and NaN when a shot is resolved)
+_GEOMETRY_KEYS = ("threat", "t_launch_s", "t_intercept_s", "guide", "site", "missile", "east_m", "north_m", "up_m",
+                  "true_east_m", "true_north_m", "true_up_m", "miss_distance_m")
+
+
+def _aim_and_geometry(s: BattleSetup, st: BattleState, i: int) -> str | None:
+    """Mid-course update of shot ``i`` (:func:`midcourse_update`) and its :func:`geometry_cause`; with
+    the setup's memo, taken from an earlier replication that fired the same shot (same inputs)."""
+    sh = st.shots
+    if s.memo is None:
+        midcourse_update(s, st, i)
+        return geometry_cause(s, st, i)
+
+    def compute():
+        midcourse_update(s, st, i)
+        return tuple(sh[k][i] for k in _AIM_KEYS), geometry_cause(s, st, i)
+
+    aim, cause = s.memo.value(("shot", *(sh[k][i] for k in _GEOMETRY_KEYS)), compute)
+    for k, v in zip(_AIM_KEYS, aim):
+        sh[k][i] = v
+    return cause
+
+
 def resolve_shot(s: BattleSetup, st: BattleState, i: int, log: EventLog) -> None:
     sh = st.shots
-    midcourse_update(s, st, i)
+    geometry = _aim_and_geometry(s, st, i)
     th, ti = sh["threat"][i], sh["t_intercept_s"][i]
     common = dict(threat=th, site=sh["site"][i], radar=sh["radar"][i], launcher=sh["launcher"][i],
                   missile=sh["missile"][i], shot=i, pk=sh["pk"][i], t_intercept_s=ti,
                   east_m=sh["true_east_m"][i], north_m=sh["true_north_m"][i], up_m=sh["true_up_m"][i],
                   aim_east_m=sh["east_m"][i], aim_north_m=sh["north_m"][i], aim_up_m=sh["up_m"][i],
                   miss_distance_m=sh["miss_distance_m"][i], launch_aim_error_m=sh["launch_aim_error_m"][i])
-    cause = miss_cause(s, st, i)
+    cause = _state_cause(s, st, i) or geometry
     if cause is None and sh["kill_draw"][i]:
         st.shot_out[i] = 0
         st.status[th], st.end_time_s[th], st.kill_shot[th] = KILLED, ti, i
@@ -263,7 +355,11 @@ def resolve_shot(s: BattleSetup, st: BattleState, i: int, log: EventLog) -> None
 def leaks(s: BattleSetup, st: BattleState, t: float, log: EventLog) -> None:
     """A flying threat whose leak time is ≤ ``t`` has leaked at its asset, or its route has ended
     away from every asset (not a leak)."""
+    if t < st.next_leak_s:
+        return
     lk = np.flatnonzero((st.status == FLYING) & (s.leak_time_s <= t))
+    later = s.leak_time_s[s.leak_time_s > t]
+    st.next_leak_s = float(later.min()) if later.size else np.inf
     if not lk.size:
         return
     la = s.leak_asset[lk]
@@ -288,11 +384,28 @@ class Capacity:
     col_radar: np.ndarray  # (W,) fire unit of each column, −1
     col_ok: np.ndarray  # (W,) the column can fire a salvo now
     site_avail: np.ndarray  # (S,) ready rounds above the site's magazine reserve
+    cols: np.ndarray | None = None  # weapon columns that can fire (flatnonzero(col_ok))
+    kinds: np.ndarray | None = None  # their weapon kinds (sorted, unique)
+    kind_col: np.ndarray | None = None  # kind of each of ``cols`` (index into ``kinds``)
+    usable_sites: np.ndarray | None = None  # sites of ``kinds`` (sorted, unique)
 
 
 def capacity(s: BattleSetup, st: BattleState, t: float, salvo: int) -> Capacity:
     """Free fire-control channels (targets engaged and missiles guided at once), ready rounds,
-    launch interval and the sites' magazine reserve."""
+    launch interval and the sites' magazine reserve. Reused while nothing it depends on changes:
+    the same magazine state, no new engagement, and ``t`` before the next channel release,
+    intercept or launcher readiness time (the callers never modify it)."""
+    c = st.cap_cache
+    if c is not None and c[0] is st.mag and c[1] == st.eng_release.size and t < c[2]:
+        return c[3]
+    cap = _capacity_now(s, st, t, salvo)
+    times = np.concatenate([st.eng_release, st.shot_t_int, st.mag.next_launch_s])
+    later = times[times > t]
+    st.cap_cache = (st.mag, st.eng_release.size, float(later.min()) if later.size else np.inf, cap)
+    return cap
+
+
+def _capacity_now(s: BattleSetup, st: BattleState, t: float, salvo: int) -> Capacity:
     n_e = s.eng_radar.size
     busy_t = np.bincount(st.eng_radar[st.eng_release > t], minlength=n_e)
     busy_m = (np.bincount(st.shot_radar[st.shot_t_int > t], minlength=n_e) if st.shot_radar.size
@@ -306,7 +419,10 @@ def capacity(s: BattleSetup, st: BattleState, t: float, salvo: int) -> Capacity:
                   - int(s.settings.magazine_reserve))
     col_ok = ((col_ready >= salvo) & (st.mag.next_launch_s[s.weapon_launcher] <= t) & (wr >= 0)
               & (chan_free[np.maximum(wr, 0)] > 0) & (site_avail[s.launcher_site[s.weapon_launcher]] >= salvo))
-    return Capacity(chan_free, col_ready, wr, col_ok, site_avail)
+    cols = np.flatnonzero(col_ok)
+    kinds, kind_col = np.unique(s.weapon_kind[cols], return_inverse=True)
+    return Capacity(chan_free, col_ready, wr, col_ok, site_avail, cols, kinds, kind_col.reshape(-1),
+                    np.unique(s.kind_site[kinds]))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -318,13 +434,16 @@ def perceive(s: BattleSetup, st: BattleState, cap: Capacity, k: int) -> np.ndarr
     assessed; salvo: never engaged), known to a site that can fire, and (tracker) on a track whose
     velocity σ is below ``max_velocity_sigma_mps``."""
     t = float(s.t_s[k])
-    flying = (st.status == FLYING) & s.traj.active[:, k] & (s.leak_time_s > t)
     elig = (t >= st.eligible_at) if s.settings.doctrine == "shoot-look-shoot" else (st.engaged == 0)
-    cand = flying & elig
-    if not cand.any():
-        return np.zeros(0, dtype=np.int64)
-    usable_sites = np.unique(s.kind_site[s.weapon_kind[cap.col_ok]])
-    cand &= s.known_site[usable_sites][:, :, k].any(axis=0)
+    usable_sites = cap.usable_sites
+    if usable_sites is None:
+        usable_sites = np.unique(s.kind_site[s.weapon_kind[cap.col_ok]])
+    if st.known_active is None:
+        known = (s.known_site[usable_sites, :, k].any(axis=0) & s.traj.active[:, k] & (s.leak_time_s > t))
+    else:
+        known = st.known_active[k]  # (S, N): known, on its route and not leaked at step k
+        known = known[int(usable_sites[0])] if usable_sites.size == 1 else known[usable_sites].any(axis=0)
+    cand = (st.status == FLYING) & elig & known
     if s.tracker_mode:
         with np.errstate(invalid="ignore"):
             cand &= s.est_vel_sigma_mps[:, k] < float(s.settings.max_velocity_sigma_mps)
@@ -334,13 +453,27 @@ def perceive(s: BattleSetup, st: BattleState, cap: Capacity, k: int) -> np.ndarr
 def evaluate(s: BattleSetup, st: BattleState, ci: np.ndarray, pos: np.ndarray, vel: np.ndarray, t: float,
              log: EventLog):
     """Threat evaluation against the defended assets: (evaluation, value ≥ a small floor)."""
-    ev = evaluate_threats(pos, vel, s.asset_pos_enu_m, s.asset_value)
+    if s.memo is None:
+        ev = evaluate_threats(pos, vel, s.asset_pos_enu_m, s.asset_value)
+    else:
+        ev = _Evaluation(*s.memo.rows(("ev",), (pos, vel), lambda i: _evaluation(s, pos[i], vel[i])))
     floor = VALUE_FLOOR * (float(s.asset_value.min()) if s.asset_value.size else 1.0)
     changed = ev.asset != st.last_asset[ci]
     if changed.any():
         log.add("evaluated", t, threat=ci[changed], asset=ev.asset[changed], value=ev.score[changed])
         st.last_asset[ci[changed]] = ev.asset[changed]
     return ev, ev.score + floor
+
+
+@dataclass
+class _Evaluation:
+    asset: np.ndarray
+    score: np.ndarray
+
+
+def _evaluation(s: BattleSetup, pos: np.ndarray, vel: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    ev = evaluate_threats(pos, vel, s.asset_pos_enu_m, s.asset_value)
+    return ev.asset, ev.score
 
 
 # ---------------------------------------------------------------------------------------------
@@ -355,6 +488,13 @@ class FireControl:
         w = setup.world
         self.rcs = np.array([threat_rcs_m2(w, setup.traj, w.radars[ri].band) for ri in setup.eng_radar.tolist()]
                             ).reshape(setup.eng_radar.size, setup.n_threats)
+        # per weapon kind: maximum range and the longest time of flight (the battle's pre-filter)
+        km = setup.kind_missile
+        self.kind_reach_m = setup.envelope.range_max_m[km]
+        tof = self.kind_reach_m / setup.speed_max_mps[km]
+        if setup.profile is not None and km.size:
+            tof = np.where(setup.boost_coast[km], setup.profile.take(km).time_max_s, tof)
+        self.kind_tof_s = tof
 
     def predict(self, pos, vel, kinds, offset):
         """(t_int (P, Kd'), points (P, Kd', 3), feasible) of the fly-out launched ``offset`` s later."""
@@ -400,7 +540,17 @@ class FireControl:
         return guide, agl
 
     def __call__(self, pos, vel, threats, kinds, offset, k):
-        """(t_int, points, ok, pk, guide), arrays (P, Kd'), for P threat states."""
+        """(t_int, points, ok, pk, guide), arrays (P, Kd'), for P threat states; rows already solved
+        for the same step, kinds and inputs by an earlier replication come from the setup's memo."""
+        memo = self.s.memo
+        if memo is None:
+            return self.solve(pos, vel, threats, kinds, offset, k)
+        offset = np.broadcast_to(np.asarray(offset, dtype=float), threats.shape)
+        return memo.rows(("fc", int(k), kinds.tobytes()), (np.asarray(threats, dtype=np.int64), pos, vel, offset),
+                         lambda i: self.solve(pos[i], vel[i], threats[i], kinds, offset[i], k))
+
+    def solve(self, pos, vel, threats, kinds, offset, k):
+        """:meth:`__call__` without the memo (each row independent of the others)."""
         s = self.s
         km = s.kind_missile[kinds]
         kpos = s.kind_pos_enu_m[kinds]
@@ -449,7 +599,11 @@ def assign(s: BattleSetup, cap: Capacity, cols: np.ndarray, kind_col: np.ndarray
         return None, None
     vs = expected_value_saved(value, pk[:, kind_col], salvo)
     solver = assign_optimal if s.settings.assignment == "optimal" else assign_greedy
-    return solver(vs, feasible, cap.chan_free, cap.col_ready[cols], cap.col_radar[cols], salvo), vs
+    args = (vs, feasible, cap.chan_free, cap.col_ready[cols], cap.col_radar[cols])
+    if s.memo is None:
+        return solver(*args, salvo), vs
+    key = ("assign", salvo, *((a.shape, a.tobytes()) for a in args))
+    return s.memo.value(key, lambda: solver(*args, salvo)), vs
 
 
 def launch(s: BattleSetup, st: BattleState, fc: FireControl, t: float, k: int, eng: dict, log: EventLog,
@@ -511,6 +665,7 @@ def launch(s: BattleSetup, st: BattleState, fc: FireControl, t: float, k: int, e
     st.shot_t_int = np.append(st.shot_t_int, ti)
     st.shot_radar = np.append(st.shot_radar, np.full(salvo, radar_e, dtype=np.int64))
     st.unresolved = np.append(st.unresolved, np.ones(salvo, dtype=bool))
+    st.next_due_s = min(st.next_due_s, float(ti.min()))
 
 
 # ---------------------------------------------------------------------------------------------

@@ -52,6 +52,7 @@ from iadsim.engagement import (
     make_envelope,
 )
 from iadsim.scenario import EngagementSettings
+from iadsim.sim.memo import RowMemo
 from iadsim.sim.measure import Measurements, measure, tracking_input_error
 from iadsim.sim.perception import PD_KNOWN, perfect_perception, tracker_perception
 from iadsim.sim.sensing import RadarView, radar_views
@@ -130,6 +131,9 @@ class BattleSetup:
     within_reach: np.ndarray | None = None  # (N,) ever held by fire control inside a missile envelope
     #: (M,) seconds before intercept when mid-course aim-point updates stop (inf: no update)
     terminal_homing_s: np.ndarray | None = None
+    #: per-row results shared by replications of this setup (tracking: perfect; :mod:`iadsim.sim.memo`);
+    #: None: computed afresh (a single run)
+    memo: RowMemo | None = None
 
     @property
     def tracker_mode(self) -> bool:

@@ -6,7 +6,8 @@ scenario expects. :class:`RadarPd` gives it with the same physics as coverage an
 simulation (:func:`iadsim.sim.sensing.radar_view`: radar equation with the calibrated constant,
 the class's RCS in the radar's band, refraction, sea factor, terrain line of sight, sector,
 elevation limits, instrumented range), evaluated at the predicted track position instead of
-the truth. Terrain is tested a second time with the track lowered by two standard deviations
+the truth (the geometry once per position, :func:`~iadsim.sim.sensing.point_geometry`, then the
+SNR and Pd per class). Terrain is tested a second time with the track lowered by two standard deviations
 of its vertical uncertainty: where that lowered point is masked the Pd is taken as 0, so a
 radar blind to a low flier whose height the tracker does not know well does not count against
 it.
@@ -20,8 +21,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from iadsim.sim.sensing import radar_view
-from iadsim.sim.trajectories import Trajectories
+from iadsim.sensors.radar_equation import snr_from_constant
+from iadsim.sim.sensing import point_geometry
 from iadsim.world import RadarInstance, World
 
 __all__ = ["RadarPd", "class_hypotheses"]
@@ -43,6 +44,8 @@ class RadarPd:
         self.world, self.radar, self.ant = world, radar, np.asarray(antenna_enu_m, float)
         self.classes = [h[0] for h in hypotheses]
         self.override = np.array([h[1] for h in hypotheses], float)
+        self.rcs_m2 = np.array([ov if np.isfinite(ov) else world.rcs_m2(c, radar.band)
+                                for c, ov in zip(self.classes, self.override)], float)
 
     @property
     def n_classes(self) -> int:
@@ -71,16 +74,10 @@ class RadarPd:
         lat, lon, h = (np.asarray(v, float).reshape(-1) for v in w.frame.enu_to_geodetic(p[:, 0], p[:, 1], p[:, 2]))
         ground = np.asarray(w.dem.sample_height_m(lat, lon), float).reshape(-1)
         ground = np.where(np.isfinite(ground), ground, 0.0)
-        tile = np.tile
-        traj = Trajectories(
-            t_s=np.zeros(len(i)), name=list(self.classes), group=np.zeros(c, np.int64),
-            threat_class=list(self.classes), rcs_override_m2=self.override,
-            lat_rad=tile(lat, (c, 1)), lon_rad=tile(lon, (c, 1)), alt_msl_m=tile(h, (c, 1)),
-            height_agl_m=tile(h - ground, (c, 1)), pos_enu_m=tile(p, (c, 1, 1)),
-            vel_enu_mps=np.zeros((c, len(i), 3)), active=np.ones((c, len(i)), bool),
-            start_s=np.zeros(c), end_s=np.zeros(c))
-        pd = radar_view(w, self.radar, traj).pd  # (C, n_in)
+        g = point_geometry(w, self.radar, self.ant, lat, lon, h, h - ground, p, sea_where_visible=True)
+        snr = snr_from_constant(self.radar.radar_constant_m2, np.maximum(g.slant_m, 1.0), self.rcs_m2[:, None]) * g.sea4
+        pd = np.where(g.visible, w.pd_table(self.radar)(snr), 0.0)  # (C, n_in)
         low = h - ground - 2.0 * np.sqrt(np.maximum(var_up_m2[i], 0.0))
-        seen_low = low >= w.radar_terrain(self.radar).sample_nearest(lat, lon)
+        seen_low = low >= g.lowest_visible_height_m
         out[i] = (pd * seen_low[None, :]).T
         return out

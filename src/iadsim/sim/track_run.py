@@ -206,6 +206,9 @@ class ScenarioTracker(Tracker):
 
     # ------------------------------------------------------------------ UKF as SLR
     def _predict_meas(self, idx, model):
+        reuse, self._pred_reuse = getattr(self, "_pred_reuse", None), None
+        if reuse is not None and reuse[0] is idx and reuse[1] is model:  # _gnn's own prediction, unchanged
+            return reuse[2]
         if self.filter_kind != "ukf" or getattr(model, "linear", False):
             return super()._predict_meas(idx, model)
         x, P = self.x[idx], self.P[idx]
@@ -248,7 +251,9 @@ class ScenarioTracker(Tracker):
 
     def _gnn(self, idx, z, R, model, gate, cols, two_point=False):
         pred = self._predict_meas(idx, model) if self.management == "score" and len(idx) else None
+        self._pred_reuse = None if pred is None else (idx, model, pred)  # the base class predicts first
         r, cz = super()._gnn(idx, z, R, model, gate, cols, two_point)
+        self._pred_reuse = None
         self._credit(idx[r], cz)
         if pred is not None and len(r):
             self._store_loglik(idx[r], pred[0][r], pred[1][r], z[cz], R if R.ndim == 2 else R[cz], model)

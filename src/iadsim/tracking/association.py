@@ -17,6 +17,7 @@
 
 from __future__ import annotations
 
+import functools
 import itertools
 
 import numba
@@ -40,7 +41,13 @@ __all__ = [
 
 
 def chi2_gate(prob: float, meas_dim: int) -> float:
-    """Squared-distance gate ``γ`` such that a true detection falls inside with prob ``prob``."""
+    """Squared-distance gate ``γ`` such that a true detection falls inside with prob ``prob``
+    (computed once per (prob, dimension): the tracker asks at every scan)."""
+    return _chi2_ppf(float(prob), int(meas_dim))
+
+
+@functools.lru_cache(maxsize=256)
+def _chi2_ppf(prob: float, meas_dim: int) -> float:
     return float(chi2.ppf(prob, meas_dim))
 
 

@@ -222,9 +222,14 @@ class World:
         gr, h2, a_e = self._sea_inputs(radar, ground_range_m, alt_msl_m)
         d1 = np.asarray(specular_point_m(max(radar.antenna_alt_msl_m, 0.0), h2, gr, a_e))
         az = np.broadcast_to(np.asarray(az_rad, dtype=np.float64), gr.shape)
-        lat, lon = geodesic_forward(np.full(gr.shape, radar.lat_rad), np.full(gr.shape, radar.lon_rad), az, d1)
-        x, y = self.dem.latlon_to_xy(np.asarray(lat), np.asarray(lon))
-        return self._sea_reflection4(radar, self._sea_at_xy(np.asarray(x), np.asarray(y)), gr, h2, a_e, cell_m)
+        sea = np.zeros(gr.shape, dtype=bool)
+        test = d1 > self.sea_free_radius_m(radar)  # nearer specular points are on land
+        if test.any():
+            n = int(test.sum())
+            lat, lon = geodesic_forward(np.full(n, radar.lat_rad), np.full(n, radar.lon_rad), az[test], d1[test])
+            x, y = self.dem.latlon_to_xy(np.asarray(lat), np.asarray(lon))
+            sea[test] = self._sea_at_xy(np.asarray(x), np.asarray(y))
+        return self._sea_reflection4(radar, sea, gr, h2, a_e, cell_m)
 
     def sea_factor4_xy(self, radar: RadarInstance, *, x: np.ndarray, y: np.ndarray, ground_range_m: np.ndarray,
                        alt_msl_m: np.ndarray, cell_m: float = 0.0) -> np.ndarray | float:
@@ -363,6 +368,37 @@ class World:
                                         k_factor=self.k_factor, max_range_m=radius)
             cache[radar.index] = RadarTerrain(dem=dem, lowest_visible_height_m=np.where(np.isfinite(lvh), lvh, np.inf))
         return cache[radar.index]
+
+    def sea_free_radius_m(self, radar: RadarInstance) -> float:
+        """A distance from ``radar`` within which every point is on land for the sea-reflection test
+        (:meth:`_sea_at_xy`: inside the DEM and above sea level), computed once per radar; ∞ when
+        the surface is land (no sea at all), negative when sea lies at the radar.
+
+        A lower bound: the smallest great-circle distance (on a sphere of 0.99 × the mean earth
+        radius, which never exceeds the WGS84 geodesic) to the centre of a sea cell or to the DEM
+        outline sampled every cell, less two cell diagonals. A point closer than that lies in a
+        land cell inside the DEM, so its sea factor is exactly 1."""
+        cache = self.__dict__.setdefault("_sea_free_radius", {})
+        if radar.index not in cache:
+            cache[radar.index] = self._sea_free_radius_now(radar) if self.surface_is_water else math.inf
+        return cache[radar.index]
+
+    def _sea_free_radius_now(self, radar: RadarInstance) -> float:
+        dem = self.dem
+        n_r, n_c = dem.shape
+        rows, cols = np.nonzero(dem.height_m <= SEA_LEVEL_TOLERANCE_M)
+        edge_r = np.concatenate([np.zeros(n_c + 1), np.full(n_c + 1, n_r), np.arange(n_r + 1), np.arange(n_r + 1)])
+        edge_c = np.concatenate([np.arange(n_c + 1), np.arange(n_c + 1), np.zeros(n_r + 1), np.full(n_r + 1, n_c)])
+        t = dem.transform
+        xs = np.concatenate([dem.xy(rows, cols)[0], t.a * edge_c + t.b * edge_r + t.c])
+        ys = np.concatenate([dem.xy(rows, cols)[1], t.d * edge_c + t.e * edge_r + t.f])
+        lat, lon = dem.xy_to_latlon(xs, ys)
+        lat0, lon0 = radar.lat_rad, radar.lon_rad
+        hav = (np.sin(0.5 * (lat - lat0)) ** 2
+               + math.cos(lat0) * np.cos(lat) * np.sin(0.5 * (lon - lon0)) ** 2)
+        dist = 2.0 * 0.99 * 6_371_000.0 * np.arcsin(np.sqrt(np.clip(hav, 0.0, 1.0)))
+        margin = 2.0 * math.hypot(*dem.cell_size_m()) * 1.1
+        return float(dist.min()) - margin if dist.size else math.inf
 
     def site_window(self, lat_rad: float, lon_rad: float) -> Dem:
         """The DEM window an analysis around a point uses (the coverage radius plus 1 %)."""
