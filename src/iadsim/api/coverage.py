@@ -6,7 +6,9 @@ import hashlib
 import json
 import platform
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -19,9 +21,9 @@ from iadsim.catalog import Catalog
 from iadsim.coverage.compute import CoverageResult, compute_coverage
 from iadsim.coverage.distributed import close, compute_coverage_dask, connect, map_tiles_dask
 from iadsim.coverage.network import network_union, write_network, write_ring_rows
+from iadsim.coverage.render import Batch
 from iadsim.coverage.tiles import GeoTiffSink, check_tile_size, network_tiled
 from iadsim.coverage.products import (
-    map_layer_pngs,
     RingRow,
     map_png,
     range_ring_rows,
@@ -93,20 +95,28 @@ def run_coverage(scenario: str | Path | LoadedScenario, out_dir: str | Path, *,
     sector = world.scenario.coverage.sector_deg
     rows = range_ring_rows(result, sector)
     files: list[Path] = []
-    if progress:
-        progress("writing GeoTIFF, GeoJSON and tables", 0.0)
-    for sc in result.sites:
-        files += write_geotiffs(sc, out)
-    files += write_geojson(result, out)
-    files += write_range_ring_tables(rows, out, sector)
-    if len(result.sites) > 1:  # a network: union products (best Pd, sites covering, gaps)
-        files += write_network(network_union(result), out)
     figs: dict[str, list[tuple[str, Path]]] = {"maps": [], "polar": [], "vcd": [], "layers": []}
-    if figures:
+    batch = None
+    if figures:  # drawn on worker processes while this one writes the data products
         if progress:
-            progress("drawing maps and diagrams", 0.0)
-        figs = _figures(world, result, rows, out)
-        files += [p for group in figs.values() for _, p in group]
+            progress("drawing maps and diagrams; writing GeoTIFF, GeoJSON and tables", 0.0)
+        keys, jobs = _figure_jobs(world, result, rows, out)
+        batch = Batch(jobs)
+    elif progress:
+        progress("writing GeoTIFF, GeoJSON and tables", 0.0)
+    try:
+        for sc in result.sites:
+            files += write_geotiffs(sc, out)
+        files += write_geojson(result, out)
+        files += write_range_ring_tables(rows, out, sector)
+        if len(result.sites) > 1:  # a network: union products (best Pd, sites covering, gaps)
+            files += write_network(network_union(result), out)
+    finally:
+        done = batch.collect() if batch is not None else []
+    for (group, caption), path in zip(keys if batch is not None else [], done):
+        if path is not None:
+            figs[group].append((caption, path))
+    files += [p for group in figs.values() for _, p in group]
     manifest = _manifest(loaded, world, result, out, files, time.perf_counter() - t0)
     (out / "manifest.json").write_text(json.dumps(manifest, indent=2))
     path = write_coverage_report(result, rows, figs, manifest, out / "report.html") if report else None
@@ -136,24 +146,55 @@ def _run_tiled(loaded: LoadedScenario, world: World, out: Path, tile_size: int, 
     return CoverageRun(out_dir=out, result=result, rows=[], files=files, manifest=manifest, report=None)
 
 
-def _figures(world: World, result: CoverageResult, rows: list[RingRow], out: Path) -> dict[str, list[tuple[str, Path]]]:
-    figs: dict[str, list[tuple[str, Path]]] = {"maps": [], "polar": [], "vcd": [], "layers": []}
+def _figure_jobs(world: World, result: CoverageResult, rows: list[RingRow],
+                 out: Path) -> tuple[list[tuple[str, str]], list[Callable[[], Path | None]]]:
+    """Every figure of a coverage run as an independent job, the largest first:
+    ``[(group, caption)], [job]`` (a job returns its PNG, or None when there is nothing to draw)."""
+    from iadsim.coverage.products import warm_figures
+
+    warm_figures()  # imports, fonts and basemap once, before worker processes fork
+    keys: list[tuple[str, str]] = []
+    jobs: list[Callable[[], Path | None]] = []
     sector = world.scenario.coverage.sector_deg
+    scen = world.scenario
+
+    def add(group: str, caption: str, job: Callable[[], Path | None]) -> None:
+        keys.append((group, caption))
+        jobs.append(job)
+
     for sc in result.sites:
         for ci, cls in enumerate(sc.classes):
-            p = map_png(sc, ci, out / "maps" / f"{slug(sc.site.name)}_{slug(cls)}.png", scenario=world.scenario)
-            figs["maps"].append((f"{sc.site.name}: {cls}", p))
-            figs["layers"] += map_layer_pngs(sc, ci, out / "maps" / "layers", scenario=world.scenario)
-            for product, radar in (("engagement", "site"), ("track", "site")):
-                q = ring_polar_png(rows, sc.site.name, product, radar, cls,
-                                   out / "polar" / f"{slug(sc.site.name)}_{product}_{slug(cls)}.png", sector)
-                if q is not None:
-                    figs["polar"].append((f"{sc.site.name} {product} vs {cls}", q))
-                    break
+            add("maps", f"{sc.site.name}: {cls}", partial(map_png, sc, ci, out / "maps" / f"{slug(sc.site.name)}_{slug(cls)}.png",
+                                                          scenario=scen))
+    for sc in result.sites:
+        for ci, cls in enumerate(sc.classes):
+            for i, alt in enumerate(sc.altitudes_m):
+                label = f"{alt:g} m {sc.altitude_ref.value.upper()}"
+                p = out / "maps" / "layers" / f"{slug(sc.site.name)}_{slug(cls)}_{slug(label)}.png"
+                add("layers", f"{sc.site.name}|{cls}|{label}",
+                    partial(map_png, sc, ci, p, scen, max_px=300, alt_indices=[i]))
         for rl in sc.radars:
-            p = vertical_coverage_png(world, rl.radar, sc.classes, sc.pd_threshold,
-                                      out / "vcd" / f"{slug(sc.site.name)}_{slug(rl.radar.equipment)}.png")
-            figs["vcd"].append((f"{rl.radar.equipment} at {sc.site.name}", p))
+            add("vcd", f"{rl.radar.equipment} at {sc.site.name}",
+                partial(vertical_coverage_png, world, rl.radar, sc.classes, sc.pd_threshold,
+                        out / "vcd" / f"{slug(sc.site.name)}_{slug(rl.radar.equipment)}.png"))
+        for cls in sc.classes:
+            for product, radar in (("engagement", "site"), ("track", "site")):
+                if any(r.site == sc.site.name and r.product == product and r.radar == radar and r.threat_class == cls
+                       for r in rows):
+                    add("polar", f"{sc.site.name} {product} vs {cls}",
+                        partial(ring_polar_png, rows, sc.site.name, product, radar, cls,
+                                out / "polar" / f"{slug(sc.site.name)}_{product}_{slug(cls)}.png", sector))
+                    break
+    return keys, jobs
+
+
+def _figures(world: World, result: CoverageResult, rows: list[RingRow], out: Path) -> dict[str, list[tuple[str, Path]]]:
+    """Every figure of a coverage run, drawn in parallel (:class:`iadsim.coverage.render.Batch`)."""
+    figs: dict[str, list[tuple[str, Path]]] = {"maps": [], "polar": [], "vcd": [], "layers": []}
+    keys, jobs = _figure_jobs(world, result, rows, out)
+    for (group, caption), path in zip(keys, Batch(jobs).collect()):
+        if path is not None:
+            figs[group].append((caption, path))
     return figs
 
 
