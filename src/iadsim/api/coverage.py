@@ -70,7 +70,8 @@ def run_coverage(scenario: str | Path | LoadedScenario, out_dir: str | Path, *,
     ``world`` reuses an already compiled world; ``report=False`` skips ``report.html``.
 
     ``tile_size`` (cells): compute only the network's union products, tile by tile, into tiled
-    GeoTIFFs and ``network/rings.csv`` (out of core; no per-site products, maps or report).
+    GeoTIFFs, ``network/rings.csv`` and ``network/gaps.geojson`` (out of core; no per-site
+    products, maps or report).
     ``scheduler`` (``tcp://HOST:PORT``) or ``dask_local`` (N local worker processes): run the
     per-site (or per-tile) work on a Dask cluster (:mod:`iadsim.coverage.distributed`)."""
     world = precomputed.world if precomputed is not None else world
@@ -139,6 +140,7 @@ def _run_tiled(loaded: LoadedScenario, world: World, out: Path, tile_size: int, 
     files = list(network_tiled(world, tile_size, sink, map_tiles=map_tiles_dask(client) if client else None))
     seconds = time.perf_counter() - t1
     files.append(write_ring_rows(sinks[0].ring_rows(), out / "network" / "rings.csv"))
+    files.append(sinks[0].write_gaps(out))
     result = CoverageResult(world=world, sites=[], seconds=seconds)
     manifest = _manifest(loaded, world, result, out, files, time.perf_counter() - t0)
     manifest["tiled"] = {"tile_size": tile_size, "dask": bool(client)}
