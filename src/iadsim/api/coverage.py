@@ -78,7 +78,8 @@ def run_coverage(scenario: str | Path | LoadedScenario, out_dir: str | Path, *,
     t0 = time.perf_counter()
     if tile_size is not None:
         check_tile_size(tile_size, 1, 1)  # a bad number fails before any work
-    loaded, catalog, world = compiled(scenario, catalog, world, progress, force=force, jobs=("coverage",))
+    loaded, catalog, world = compiled(scenario, catalog, world, progress, force=force, jobs=("coverage",),
+                                      tile_size=tile_size)
     out = prepare_output_dir(out_dir)
     client = connect(scheduler, dask_local) if (scheduler is not None or dask_local is not None) else None
     try:

@@ -33,10 +33,12 @@ from iadsim.geo.dem import Dem
 from iadsim.scenario import AltRef
 from iadsim.sensors.terrain import observer_geometry
 from iadsim.world import RadarInstance, SiteInstance, World
+from iadsim.world.budget import TILE_BYTES_PER_CELL_LAYER_RADAR
 
 #: bytes of working memory per tile cell and (class × altitude) layer and radar (float64 SNR per
-#: layer, float32 Pd, bool masks), used to refuse a tile size that cannot fit
-BYTES_PER_TILE_CELL_LAYER = 24
+#: layer, float32 Pd, bool masks), used to refuse a tile size that cannot fit (the resource
+#: estimate of a tiled run, :mod:`iadsim.world.budget`, uses the same figure)
+BYTES_PER_TILE_CELL_LAYER = TILE_BYTES_PER_CELL_LAYER_RADAR
 
 
 class TileSizeError(InputError):
