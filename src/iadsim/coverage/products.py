@@ -586,7 +586,7 @@ def vertical_coverage_png(world: World, radar: RadarInstance, classes: Iterable[
     ax.set_xlim(0, max_gr / 1e3)
     ax.set_ylim(0, max_height_m / 1e3)
     ax.legend(fontsize=7, loc="upper right")
-    fig.tight_layout()
+    fig.subplots_adjust(left=0.075, right=0.98, bottom=0.11, top=0.93)  # fixed: no tight_layout pass
     out_path.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(out_path, dpi=110)
     plt.close(fig)
@@ -618,7 +618,7 @@ def ring_polar_png(rows: list[RingRow], site: str, product: str, radar: str, cls
                  f"at Pd ≥ {sel[0].pd_threshold:g}; shaded: catalog low–high RCS and radar constant", fontsize=8)
     ax.legend(fontsize=7, loc="lower left", bbox_to_anchor=(-0.15, -0.15))
     ax.tick_params(labelsize=7)
-    fig.tight_layout()
+    fig.subplots_adjust(left=0.17, right=0.9, bottom=0.2, top=0.84)  # fixed: no tight_layout pass
     out_path.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(out_path, dpi=110)
     plt.close(fig)
