@@ -160,3 +160,18 @@ def test_tiled_run_writes_the_untiled_gaps(two_sites, tmp_path, tile_size):
             n_geoms += 1
             assert g.symmetric_difference(w).area <= 1e-9 * w.area
     assert n_geoms >= 6
+
+
+def test_one_figure_reused_for_several_maps_draws_what_fresh_figures_draw(two_sites, tmp_path):
+    """map_pngs swaps only the coverage and the titles between saves: each PNG is byte-identical
+    to the one map_png draws on a figure of its own."""
+    from iadsim.coverage.products import map_png, map_pngs
+
+    sc = two_sites.sites[1]
+    scen = two_sites.world.scenario
+    maps = [(ci, [a], tmp_path / "reused" / f"{ci}_{a}.png") for ci in (0, 1) for a in (0, 2)]
+    reused = map_pngs(sc, maps, scen, 150)
+    fresh = [map_png(sc, ci, tmp_path / "fresh" / f"{ci}_{a}.png", scen, max_px=150, alt_indices=[a])
+             for ci, [a], _ in maps]
+    assert [_sha(p) for p in reused] == [_sha(p) for p in fresh]
+    assert len({_sha(p) for p in reused}) == 4

@@ -113,11 +113,12 @@ def run_coverage(scenario: str | Path | LoadedScenario, out_dir: str | Path, *,
         files += write_range_ring_tables(rows, out, sector)
         if len(result.sites) > 1:  # a network: union products (best Pd, sites covering, gaps)
             files += write_network(network_union(result), out)
-    finally:
-        done = batch.collect() if batch is not None else []
-    for (group, caption), path in zip(keys if batch is not None else [], done):
-        if path is not None:
-            figs[group].append((caption, path))
+    except BaseException:
+        if batch is not None:
+            batch.cancel()
+        raise
+    if batch is not None:
+        figs = _gather(keys, batch.collect())
     files += [p for group in figs.values() for _, p in group]
     manifest = _manifest(loaded, world, result, out, files, time.perf_counter() - t0)
     (out / "manifest.json").write_text(json.dumps(manifest, indent=2))
@@ -150,55 +151,65 @@ def _run_tiled(loaded: LoadedScenario, world: World, out: Path, tile_size: int, 
 
 
 def _figure_jobs(world: World, result: CoverageResult, rows: list[RingRow],
-                 out: Path) -> tuple[list[tuple[str, str]], list[Callable[[], Path | None]]]:
-    """Every figure of a coverage run as an independent job, the largest first:
-    ``[(group, caption)], [job]`` (a job returns its PNG, or None when there is nothing to draw)."""
-    from iadsim.coverage.products import warm_figures
+                 out: Path) -> tuple[list[list[tuple[str, str]]], list[Callable[[], list[Path | None]]]]:
+    """Every figure of a coverage run as independent jobs, the largest first: ``[[(group, caption),
+    ...] per job], [job]``; a job returns one PNG per caption (None when there is nothing to draw).
+    A site's maps are two jobs (the multi-panel maps of every class, the single-layer maps of every
+    class × altitude), each drawing on one figure and only swapping the coverage between saves."""
+    from iadsim.coverage.products import map_pngs, warm_figures
 
     warm_figures()  # imports, fonts and basemap once, before worker processes fork
-    keys: list[tuple[str, str]] = []
-    jobs: list[Callable[[], Path | None]] = []
+    keys: list[list[tuple[str, str]]] = []
+    jobs: list[Callable[[], list[Path | None]]] = []
     sector = world.scenario.coverage.sector_deg
     scen = world.scenario
 
-    def add(group: str, caption: str, job: Callable[[], Path | None]) -> None:
-        keys.append((group, caption))
+    def add(captions: list[tuple[str, str]], job: Callable[[], list[Path | None]]) -> None:
+        keys.append(captions)
         jobs.append(job)
 
+    def one(fn: Callable[..., Path | None], *args: Any) -> Callable[[], list[Path | None]]:
+        return lambda: [fn(*args)]
+
     for sc in result.sites:
-        for ci, cls in enumerate(sc.classes):
-            add("maps", f"{sc.site.name}: {cls}", partial(map_png, sc, ci, out / "maps" / f"{slug(sc.site.name)}_{slug(cls)}.png",
-                                                          scenario=scen))
+        labels = [f"{alt:g} m {sc.altitude_ref.value.upper()}" for alt in sc.altitudes_m]
+        layers = [(ci, [i], out / "maps" / "layers" / f"{slug(sc.site.name)}_{slug(cls)}_{slug(label)}.png")
+                  for ci, cls in enumerate(sc.classes) for i, label in enumerate(labels)]
+        add([("layers", f"{sc.site.name}|{cls}|{label}") for cls in sc.classes for label in labels],
+            partial(map_pngs, sc, layers, scen, 300))
+        multi = [(ci, list(range(len(sc.altitudes_m))), out / "maps" / f"{slug(sc.site.name)}_{slug(cls)}.png")
+                 for ci, cls in enumerate(sc.classes)]
+        add([("maps", f"{sc.site.name}: {cls}") for cls in sc.classes], partial(map_pngs, sc, multi, scen, 420))
     for sc in result.sites:
-        for ci, cls in enumerate(sc.classes):
-            for i, alt in enumerate(sc.altitudes_m):
-                label = f"{alt:g} m {sc.altitude_ref.value.upper()}"
-                p = out / "maps" / "layers" / f"{slug(sc.site.name)}_{slug(cls)}_{slug(label)}.png"
-                add("layers", f"{sc.site.name}|{cls}|{label}",
-                    partial(map_png, sc, ci, p, scen, max_px=300, alt_indices=[i]))
         for rl in sc.radars:
-            add("vcd", f"{rl.radar.equipment} at {sc.site.name}",
-                partial(vertical_coverage_png, world, rl.radar, sc.classes, sc.pd_threshold,
-                        out / "vcd" / f"{slug(sc.site.name)}_{slug(rl.radar.equipment)}.png"))
+            add([("vcd", f"{rl.radar.equipment} at {sc.site.name}")],
+                one(vertical_coverage_png, world, rl.radar, sc.classes, sc.pd_threshold,
+                    out / "vcd" / f"{slug(sc.site.name)}_{slug(rl.radar.equipment)}.png"))
         for cls in sc.classes:
             for product, radar in (("engagement", "site"), ("track", "site")):
                 if any(r.site == sc.site.name and r.product == product and r.radar == radar and r.threat_class == cls
                        for r in rows):
-                    add("polar", f"{sc.site.name} {product} vs {cls}",
-                        partial(ring_polar_png, rows, sc.site.name, product, radar, cls,
-                                out / "polar" / f"{slug(sc.site.name)}_{product}_{slug(cls)}.png", sector))
+                    add([("polar", f"{sc.site.name} {product} vs {cls}")],
+                        one(ring_polar_png, rows, sc.site.name, product, radar, cls,
+                            out / "polar" / f"{slug(sc.site.name)}_{product}_{slug(cls)}.png", sector))
                     break
     return keys, jobs
 
 
+def _gather(keys: list[list[tuple[str, str]]], done: list[list[Path | None]]) -> dict[str, list[tuple[str, Path]]]:
+    """The figures of :func:`_figure_jobs`' results by group, in the report's order (site, class, altitude)."""
+    figs: dict[str, list[tuple[str, Path]]] = {"maps": [], "polar": [], "vcd": [], "layers": []}
+    for captions, paths in zip(keys, done):
+        for (group, caption), path in zip(captions, paths):
+            if path is not None:
+                figs[group].append((caption, path))
+    return figs
+
+
 def _figures(world: World, result: CoverageResult, rows: list[RingRow], out: Path) -> dict[str, list[tuple[str, Path]]]:
     """Every figure of a coverage run, drawn in parallel (:class:`iadsim.coverage.render.Batch`)."""
-    figs: dict[str, list[tuple[str, Path]]] = {"maps": [], "polar": [], "vcd": [], "layers": []}
     keys, jobs = _figure_jobs(world, result, rows, out)
-    for (group, caption), path in zip(keys, Batch(jobs).collect()):
-        if path is not None:
-            figs[group].append((caption, path))
-    return figs
+    return _gather(keys, Batch(jobs).collect())
 
 
 def _manifest(loaded: LoadedScenario, world: World, result: CoverageResult, out: Path, files: list[Path],

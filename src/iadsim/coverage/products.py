@@ -22,7 +22,7 @@ import csv
 import json
 import math
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
@@ -459,74 +459,113 @@ def map_png(sc: SiteCoverage, cls_index: int, out_path: Path, scenario=None, max
     side (about the panel's pixels at 100 dpi): heights by the block mean, coverage by the block
     maximum (a block is drawn covered if any cell in it is, engageable if any is), and drawn as one
     image per panel. ``alt_indices`` draws only those altitude layers (one panel each; default all)."""
-    from matplotlib.colors import BoundaryNorm, ListedColormap
-
-    from iadsim.coverage.cartography import attribution, draw_dem_edge, draw_rings, draw_scenario, finish, stride_for
-    from iadsim.coverage.render import block_reduce
-
-    plt = _plt()
-    rows, cols = sc.valid.shape
     layers = list(range(len(sc.altitudes_m)) if alt_indices is None else alt_indices)
-    n = len(layers)
-    ncol = min(n, 3)
-    nrow = math.ceil(n / ncol)
-    step = stride_for((rows, cols), max_px)
-    draw, mid_lat_deg = _raster_drawer(sc, step)
-    t = sc.dem.transform
-    geographic = sc.dem.crs.is_geographic
-    mid_lat = math.radians(mid_lat_deg)
-    dx = abs(t.a) * (111_320 * math.cos(mid_lat) if geographic else 1.0) * step
-    dy = abs(t.e) * (111_320 if geographic else 1.0) * step
-    shade = _hillshade(block_reduce(sc.dem.height_m, step, "mean"), dx, dy)
-    box = _map_box(sc, scenario)
-    cmap = ListedColormap(["#3182bd", "#de2d26"])
-    norm = BoundaryNorm([-0.5, 0.5, 1.5], 2)
-    lon0, lat0 = math.degrees(sc.site.lon_rad), math.degrees(sc.site.lat_rad)
-    rings = [(sc.nominal_detection_m, f"{sc.nominal_detection_m / 1e3:.0f} km detection ring")]
-    if sc.nominal_engagement_m:
-        rings.append((sc.nominal_engagement_m, f"{sc.nominal_engagement_m / 1e3:.0f} km engagement ring"))
-    fig, axes = plt.subplots(nrow, ncol, figsize=(4.8 * ncol, 4.6 * nrow) if ncol > 1 else (5.6, 5.6),
-                             squeeze=False)
-    mesh = None
-    cls = sc.classes[cls_index]
-    handles: list = []
-    for k, i in enumerate(layers):
-        alt = sc.altitudes_m[i]
-        ax = axes[k // ncol][k % ncol]
-        draw(ax, shade, cmap="gray", vmin=-0.2, vmax=1.2, zorder=1)
-        mesh = draw(ax, _coverage_classes(sc, cls_index, i, step), cmap=cmap, norm=norm, alpha=0.55, zorder=2)
-        draw_dem_edge(ax, sc.dem)
-        draw_rings(ax, lon0, lat0, rings)
-        handles = draw_scenario(ax, scenario) if scenario is not None else [
-            ax.scatter([lon0], [lat0], marker="^", s=40, c="k", edgecolors="w", zorder=8, label="air-defence site")]
-        finish(ax, box)
-        _few_ticks(ax, box)
-        ax.set_title(f"{cls} at {_alt_label(sc, alt)}", fontsize=9)
-    for j in range(n, nrow * ncol):
-        axes[j // ncol][j % ncol].axis("off")
-    spare = axes[-1][-1] if n < nrow * ncol else None  # an empty panel holds the colour bar and legend
-    sep = "\n" if ncol == 1 else " "
-    fig.suptitle(f"{sc.site.name}: where a {cls.replace('_', ' ')} is detected (Pd ≥ {sc.pd_threshold:g}) "
-                 f"and engageable;{sep}dashed = nominal catalog rings", fontsize=10 if ncol > 1 else 9)
-    _fixed_layout(fig, nrow, ncol, spare is not None)
-    if spare is not None:
-        cax = spare.inset_axes((0.1, 0.62, 0.8, 0.07))
-        cb = fig.colorbar(mesh, cax=cax, ticks=[0, 1], orientation="horizontal")
-        cb.ax.set_xticklabels(["detected", "engageable"], fontsize=8)
-        if handles:
-            spare.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, 0.5), fontsize=8, frameon=False)
-    else:
-        cax = fig.add_axes((0.91, 0.25, 0.015, 0.5))
-        cb = fig.colorbar(mesh, cax=cax, ticks=[0, 1])
-        cb.ax.set_yticklabels(["detected", "engageable"], fontsize=7, rotation=90, va="center")
-        if handles:
-            fig.legend(handles=handles, loc="lower left", bbox_to_anchor=(0, 0.02), ncol=len(handles),
-                       fontsize=7 if ncol > 1 else 6.5, frameon=False)
-    attribution(fig)
-    out_path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(out_path, dpi=100)
-    plt.close(fig)
-    return out_path
+    return map_pngs(sc, [(cls_index, layers, out_path)], scenario, max_px)[0]
+
+
+def map_pngs(sc: SiteCoverage, maps: Sequence[tuple[int, Sequence[int], Path]], scenario=None,
+             max_px: int = 420) -> list[Path]:
+    """Several :func:`map_png` maps of one site with the same number of panels — ``(class index,
+    altitude indices, path)`` each — drawn on one figure: the terrain, basemap and furniture are
+    built once and only the coverage images and titles change between saves."""
+    if not maps:
+        return []
+    fig = _MapFigure(sc, scenario, len(maps[0][1]), max_px)
+    try:
+        return [fig.save(ci, layers, path) for ci, layers, path in maps]
+    finally:
+        _plt().close(fig.fig)
+
+
+class _MapFigure:
+    """The figure of :func:`map_png` with ``n`` panels, built once (module docstring of figures)."""
+
+    def __init__(self, sc: SiteCoverage, scenario, n: int, max_px: int) -> None:
+        from matplotlib.colors import BoundaryNorm, ListedColormap
+
+        from iadsim.coverage.cartography import attribution, draw_dem_edge, draw_rings, draw_scenario, finish, stride_for
+        from iadsim.coverage.render import block_reduce
+
+        plt = _plt()
+        self.sc = sc
+        rows, cols = sc.valid.shape
+        ncol = min(n, 3)
+        nrow = math.ceil(n / ncol)
+        self.ncol, self.n = ncol, n
+        self.step = stride_for((rows, cols), max_px)
+        draw, mid_lat_deg = _raster_drawer(sc, self.step)
+        t = sc.dem.transform
+        geographic = sc.dem.crs.is_geographic
+        mid_lat = math.radians(mid_lat_deg)
+        dx = abs(t.a) * (111_320 * math.cos(mid_lat) if geographic else 1.0) * self.step
+        dy = abs(t.e) * (111_320 if geographic else 1.0) * self.step
+        shade = _hillshade(block_reduce(sc.dem.height_m, self.step, "mean"), dx, dy)
+        box = _map_box(sc, scenario)
+        cmap = ListedColormap(["#3182bd", "#de2d26"])
+        norm = BoundaryNorm([-0.5, 0.5, 1.5], 2)
+        lon0, lat0 = math.degrees(sc.site.lon_rad), math.degrees(sc.site.lat_rad)
+        rings = [(sc.nominal_detection_m, f"{sc.nominal_detection_m / 1e3:.0f} km detection ring")]
+        if sc.nominal_engagement_m:
+            rings.append((sc.nominal_engagement_m, f"{sc.nominal_engagement_m / 1e3:.0f} km engagement ring"))
+        fig, axes = plt.subplots(nrow, ncol, figsize=(4.8 * ncol, 4.6 * nrow) if ncol > 1 else (5.6, 5.6),
+                                 squeeze=False)
+        self.fig = fig
+        self.images, self.titles = [], []
+        empty = np.ma.masked_all(shade.shape, dtype=np.float32)
+        handles: list = []
+        mesh = None
+        for k in range(n):
+            ax = axes[k // ncol][k % ncol]
+            draw(ax, shade, cmap="gray", vmin=-0.2, vmax=1.2, zorder=1)
+            mesh = draw(ax, empty, cmap=cmap, norm=norm, alpha=0.55, zorder=2)
+            self.images.append(mesh)
+            draw_dem_edge(ax, sc.dem)
+            draw_rings(ax, lon0, lat0, rings)
+            handles = draw_scenario(ax, scenario) if scenario is not None else [
+                ax.scatter([lon0], [lat0], marker="^", s=40, c="k", edgecolors="w", zorder=8,
+                           label="air-defence site")]
+            finish(ax, box)
+            _few_ticks(ax, box)
+            self.titles.append(ax.set_title(" ", fontsize=9))
+        for j in range(n, nrow * ncol):
+            axes[j // ncol][j % ncol].axis("off")
+        spare = axes[-1][-1] if n < nrow * ncol else None  # an empty panel holds the colour bar and legend
+        self.suptitle = fig.suptitle(" ", fontsize=10 if ncol > 1 else 9)
+        _fixed_layout(fig, nrow, ncol, spare is not None)
+        if spare is not None:
+            cax = spare.inset_axes((0.1, 0.62, 0.8, 0.07))
+            cb = fig.colorbar(mesh, cax=cax, ticks=[0, 1], orientation="horizontal")
+            cb.ax.set_xticklabels(["detected", "engageable"], fontsize=8)
+            if handles:
+                spare.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, 0.5), fontsize=8,
+                             frameon=False)
+        else:
+            cax = fig.add_axes((0.91, 0.25, 0.015, 0.5))
+            cb = fig.colorbar(mesh, cax=cax, ticks=[0, 1])
+            cb.ax.set_yticklabels(["detected", "engageable"], fontsize=7, rotation=90, va="center")
+            if handles:
+                fig.legend(handles=handles, loc="lower left", bbox_to_anchor=(0, 0.02), ncol=len(handles),
+                           fontsize=7 if ncol > 1 else 6.5, frameon=False)
+        attribution(fig)
+
+    def save(self, cls_index: int, layers: Sequence[int], out_path: Path) -> Path:
+        sc = self.sc
+        if len(layers) != self.n:
+            raise ValueError(f"this map figure has {self.n} panels, got {len(layers)} altitude layers")
+        cls = sc.classes[cls_index]
+        for img, title, i in zip(self.images, self.titles, layers):
+            grid = _coverage_classes(sc, cls_index, i, self.step)
+            if hasattr(img, "set_data"):
+                img.set_data(grid)
+            else:  # a QuadMesh (projected DEM)
+                img.set_array(grid)
+            title.set_text(f"{cls} at {_alt_label(sc, sc.altitudes_m[i])}")
+        sep = "\n" if self.ncol == 1 else " "
+        self.suptitle.set_text(f"{sc.site.name}: where a {cls.replace('_', ' ')} is detected "
+                               f"(Pd ≥ {sc.pd_threshold:g}) and engageable;{sep}dashed = nominal catalog rings")
+        out_path.parent.mkdir(parents=True, exist_ok=True)
+        self.fig.savefig(out_path, dpi=100)
+        return out_path
 
 
 def map_layer_pngs(sc: SiteCoverage, cls_index: int, out_dir: Path, scenario=None,

@@ -112,6 +112,14 @@ class Batch:
             self._ex = ThreadPoolExecutor(workers)
             self._futures = [self._ex.submit(job) for job in self.jobs]
 
+    def cancel(self) -> None:
+        """Drop the jobs not started, wait for the running ones (their results are discarded)."""
+        global _JOBS
+        if self._ex is not None:
+            self._ex.shutdown(wait=True, cancel_futures=True)
+            _JOBS = []
+        self.jobs, self._futures = [], []
+
     def collect(self) -> list[Any]:
         global _JOBS
         if self.kind == "serial":
