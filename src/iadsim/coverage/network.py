@@ -194,8 +194,8 @@ class GapPolygons:
         """One tile at (row ``r0``, col ``c0``) of the network grid: rings (rows, cols) and site counts
         (C, A, rows, cols) per product."""
         rows, cols = next(iter(inside_ring.values())).shape
-        area = np.broadcast_to(self.area_km2[r0:r0 + rows] if self.area_km2.shape[0] > 1 else self.area_km2,
-                               (rows, cols))
+        area_rows = np.broadcast_to(self.area_km2[r0:r0 + rows] if self.area_km2.shape[0] > 1 else self.area_km2,
+                                    (rows, 1))[:, 0]  # km² of one cell, per row
         to_grid = Affine.translation(c0, r0)
         for product in PRODUCTS:
             ring = inside_ring[product]
@@ -203,12 +203,14 @@ class GapPolygons:
                 continue
             self.products.add(product)
             gaps = ring[None, None] & (n_sites[product] == 0)
+            per_row = gaps.sum(axis=3, dtype=np.int64)  # (C, A, rows) gap cells per row
+            km2 = per_row @ area_rows
             for ci in range(len(self.classes)):
                 for a in range(len(self.altitudes_m)):
                     key = (product, ci, a)
-                    mask = gaps[ci, a]
-                    self.km2[key] = self.km2.get(key, 0.0) + float(area[mask].sum())
-                    if mask.any():
+                    self.km2[key] = self.km2.get(key, 0.0) + float(km2[ci, a])
+                    if per_row[ci, a].any():
+                        mask = gaps[ci, a]
                         self.parts.setdefault(key, []).extend(
                             shape(g) for g, v in rasterio.features.shapes(mask.view(np.uint8), mask=mask,
                                                                           transform=to_grid) if v == 1)
