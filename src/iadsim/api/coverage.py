@@ -25,7 +25,6 @@ from iadsim.coverage.render import Batch
 from iadsim.coverage.tiles import GeoTiffSink, check_tile_size, network_tiled
 from iadsim.coverage.products import (
     RingRow,
-    map_png,
     range_ring_rows,
     ring_polar_png,
     slug,

@@ -13,8 +13,9 @@ batch of independent jobs (maps, diagrams, GeoTIFFs) run on worker processes or 
   ``IADSIM_FIGURE_WORKERS=N`` (0 or 1: serial) and ``IADSIM_FIGURE_POOL=process|thread|serial``
   override it. Nothing has to be installed or started.
 
-Measured on the demo (benchmarks/coverage.py, 2 cores): forked processes beat threads for the maps
-(matplotlib's Agg drawing and text layout hold the GIL); threads suffice for GeoTIFFs.
+Measured on the demo's 24 figures (2 cores, load ≈ 1.5 from other work, start-up included):
+serial 2.6–2.8 s, two threads 2.05 s, two forked processes 1.5–1.6 s (matplotlib's drawing and text
+layout hold the GIL). Matplotlib's pyplot is not thread-safe: ``thread`` is for measurements.
 """
 
 from __future__ import annotations
