@@ -175,3 +175,17 @@ def test_one_figure_reused_for_several_maps_draws_what_fresh_figures_draw(two_si
              for ci, [a], _ in maps]
     assert [_sha(p) for p in reused] == [_sha(p) for p in fresh]
     assert len({_sha(p) for p in reused}) == 4
+
+
+def test_batches_started_on_two_threads_keep_their_own_jobs():
+    """Forked workers find their jobs through the module; two batches started at once (the web
+    viewer runs jobs on threads) each get their own results."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    def batch(tag: str) -> list[str]:
+        return Batch([lambda i=i: f"{tag}{i}" for i in range(3)], kind="process", workers=2).collect()
+
+    with ThreadPoolExecutor(2) as ex:
+        for _ in range(3):
+            a, b = ex.submit(batch, "a"), ex.submit(batch, "b")
+            assert a.result() == ["a0", "a1", "a2"] and b.result() == ["b0", "b1", "b2"]

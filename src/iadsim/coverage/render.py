@@ -23,14 +23,27 @@ from __future__ import annotations
 import multiprocessing
 import os
 import sys
+import threading
 from collections.abc import Callable, Sequence
 from concurrent.futures import Executor, Future, ProcessPoolExecutor, ThreadPoolExecutor
 from typing import Any
 
 import numpy as np
 
-#: the jobs of the batch being forked (read by the children through fork's copy of this module)
+#: the jobs of the batch being forked (read by the children through fork's copy of this module);
+#: set, and the workers forked, under ``_FORK_LOCK`` so that batches started on two threads at
+#: once (the web viewer's jobs) do not see each other's jobs
 _JOBS: list[Callable[[], Any]] = []
+_FORK_LOCK = threading.Lock()
+
+
+def _reset_after_fork() -> None:
+    global _FORK_LOCK
+    _FORK_LOCK = threading.Lock()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_reset_after_fork)
 
 
 def block_reduce(arr: np.ndarray, factor: int, how: str = "max", fill: Any = None) -> np.ndarray:
@@ -106,23 +119,24 @@ class Batch:
             self.kind = "serial"
         if self.kind == "process":
             global _JOBS
-            _JOBS = self.jobs
-            self._ex = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"))
-            self._futures = [self._ex.submit(_run_forked, i) for i in range(len(self.jobs))]
+            with _FORK_LOCK:  # a fork-context pool starts every worker at the first submit
+                _JOBS = self.jobs
+                try:
+                    self._ex = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"))
+                    self._futures = [self._ex.submit(_run_forked, i) for i in range(len(self.jobs))]
+                finally:
+                    _JOBS = []
         elif self.kind == "thread":
             self._ex = ThreadPoolExecutor(workers)
             self._futures = [self._ex.submit(job) for job in self.jobs]
 
     def cancel(self) -> None:
         """Drop the jobs not started, wait for the running ones (their results are discarded)."""
-        global _JOBS
         if self._ex is not None:
             self._ex.shutdown(wait=True, cancel_futures=True)
-            _JOBS = []
         self.jobs, self._futures = [], []
 
     def collect(self) -> list[Any]:
-        global _JOBS
         if self.kind == "serial":
             return [job() for job in self.jobs]
         assert self._ex is not None
@@ -130,4 +144,3 @@ class Batch:
             return [f.result() for f in self._futures]
         finally:
             self._ex.shutdown(wait=True, cancel_futures=True)
-            _JOBS = []
