@@ -108,3 +108,53 @@ def test_a_job_on_a_vrt_dem_fails_located_before_compiling(catalog, tmp_path):
     loaded = parse_scenario(ONE + "environment:\n  dem: dem.tif\n", "b.yaml", base_dir=tmp_path, catalog=catalog)
     with pytest.raises(TerrainError, match=r"^b.yaml:8:8: environment.dem: DEM .*dem.tif: the DEM is a VRT"):
         check_budget(loaded, catalog)
+
+
+# 100 m cells over a 600 km radius: ≈ 1.5e8 cells per site × 15 layers × 3 radars
+BIG_GRID = ONE + ("coverage: {threat_classes: [fighter_4gen, lo_fighter, cruise_missile], max_range_km: 600, "
+                  "cell_m: 100}\nrun: {duration_s: 1800}\n")
+
+
+def test_tiled_coverage_is_estimated_per_tile(catalog):
+    """Issue 14: a tiled run keeps the sites' window rasters and one tile's working set, not the
+    classes × altitudes cube of every cell — the cube of 100 m cells over 600 km is refused, the
+    same coverage in tiles of 1,024² cells is not, and its estimate is far smaller."""
+    loaded = parse_scenario(BIG_GRID, "b.yaml", catalog=catalog)
+    with pytest.raises(ResourceError) as info:
+        check_budget(loaded, catalog, ("coverage",))
+    assert "coverage.cell_m" in str(info.value) and "memory" in str(info.value)
+    warnings = check_budget(loaded, catalog, ("coverage",), tile_size=1024)
+    assert not any("running anyway" in w for w in warnings)
+    cube = estimate(loaded, catalog).memory_bytes(("coverage",))
+    tiled = estimate(loaded, catalog, tile_size=1024)
+    assert tiled.memory_bytes(("coverage",)) < cube / 10
+    assert "in tiles of 1,024² cells" in tiled.summary(("coverage",))
+    # the work (time) is the same: tiling changes where it is held, not how much there is
+    assert tiled.seconds(("coverage",)) == estimate(loaded, catalog).seconds(("coverage",))
+
+
+def test_tiled_estimate_grows_with_the_tile_and_refuses_one_that_cannot_fit(catalog):
+    """The other direction: a bigger tile costs more, and a tile as large as the grid is refused
+    like the whole cube (it is the whole cube)."""
+    loaded = parse_scenario(BIG_GRID, "b.yaml", catalog=catalog)
+    mem = [estimate(loaded, catalog, tile_size=t).memory_bytes(("coverage",)) for t in (256, 1024, 4096)]
+    assert mem[0] < mem[1] < mem[2]
+    with pytest.raises(ResourceError) as info:
+        check_budget(loaded, catalog, ("coverage",), tile_size=100_000)
+    assert "\n" not in str(info.value) and "in tiles of 100,000² cells" in str(info.value)
+
+
+def test_validate_estimates_a_tiled_run(tmp_path, capsys):
+    """`iadsim validate --tile-size N` prints the tiled estimate; without it the cube is refused."""
+    import json
+
+    from iadsim.cli.main import main
+
+    scen = tmp_path / "big.yaml"
+    scen.write_text(BIG_GRID)
+    assert main(["validate", str(scen), "--json"]) == 5
+    capsys.readouterr()
+    assert main(["validate", str(scen), "--json", "--tile-size", "1024"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert "in tiles of 1,024² cells" in out["estimate"]["summary"]
+    assert out["estimate"]["peak_memory_bytes"] < 8 * 2**30

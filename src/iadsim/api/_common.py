@@ -39,16 +39,17 @@ def load(scenario: str | Path | LoadedScenario, catalog: Catalog | None = None) 
 
 def compiled(scenario: str | Path | LoadedScenario, catalog: Catalog | None = None, world: World | None = None,
              progress: Progress | None = None, *, force: bool = False,
-             jobs: tuple[str, ...] = JOBS) -> tuple[LoadedScenario, Catalog, World]:
+             jobs: tuple[str, ...] = JOBS, tile_size: int | None = None) -> tuple[LoadedScenario, Catalog, World]:
     """Load and compile ``scenario``, or reuse ``world`` when a caller already compiled it.
 
     Before compiling, the work of ``jobs`` is estimated (:mod:`iadsim.world.budget`): above a hard
     limit a :class:`~iadsim.errors.ResourceError` is raised unless ``force``; soft-limit warnings
-    and the scenario's own warnings (implausible speeds, …) go into ``world.notes``."""
+    and the scenario's own warnings (implausible speeds, …) go into ``world.notes``. ``tile_size``:
+    the coverage runs in tiles (its estimate is one tile's working set)."""
     if world is not None:
         return world.loaded, world.catalog, world
     loaded, catalog = load(scenario, catalog)
-    budget_notes = check_budget(loaded, catalog, jobs, force=force)
+    budget_notes = check_budget(loaded, catalog, jobs, force=force, tile_size=tile_size)
     if progress:
         progress("compiling the scenario (catalog, terrain)", 0.0)
     world = compile_world(loaded, catalog)

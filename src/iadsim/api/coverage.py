@@ -6,7 +6,9 @@ import hashlib
 import json
 import platform
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -19,11 +21,10 @@ from iadsim.catalog import Catalog
 from iadsim.coverage.compute import CoverageResult, compute_coverage
 from iadsim.coverage.distributed import close, compute_coverage_dask, connect, map_tiles_dask
 from iadsim.coverage.network import network_union, write_network, write_ring_rows
+from iadsim.coverage.render import Batch
 from iadsim.coverage.tiles import GeoTiffSink, check_tile_size, network_tiled
 from iadsim.coverage.products import (
-    map_layer_pngs,
     RingRow,
-    map_png,
     range_ring_rows,
     ring_polar_png,
     slug,
@@ -68,14 +69,16 @@ def run_coverage(scenario: str | Path | LoadedScenario, out_dir: str | Path, *,
     ``world`` reuses an already compiled world; ``report=False`` skips ``report.html``.
 
     ``tile_size`` (cells): compute only the network's union products, tile by tile, into tiled
-    GeoTIFFs and ``network/rings.csv`` (out of core; no per-site products, maps or report).
+    GeoTIFFs, ``network/rings.csv`` and ``network/gaps.geojson`` (out of core; no per-site
+    products, maps or report).
     ``scheduler`` (``tcp://HOST:PORT``) or ``dask_local`` (N local worker processes): run the
     per-site (or per-tile) work on a Dask cluster (:mod:`iadsim.coverage.distributed`)."""
     world = precomputed.world if precomputed is not None else world
     t0 = time.perf_counter()
     if tile_size is not None:
         check_tile_size(tile_size, 1, 1)  # a bad number fails before any work
-    loaded, catalog, world = compiled(scenario, catalog, world, progress, force=force, jobs=("coverage",))
+    loaded, catalog, world = compiled(scenario, catalog, world, progress, force=force, jobs=("coverage",),
+                                      tile_size=tile_size)
     out = prepare_output_dir(out_dir)
     client = connect(scheduler, dask_local) if (scheduler is not None or dask_local is not None) else None
     try:
@@ -93,20 +96,29 @@ def run_coverage(scenario: str | Path | LoadedScenario, out_dir: str | Path, *,
     sector = world.scenario.coverage.sector_deg
     rows = range_ring_rows(result, sector)
     files: list[Path] = []
-    if progress:
-        progress("writing GeoTIFF, GeoJSON and tables", 0.0)
-    for sc in result.sites:
-        files += write_geotiffs(sc, out)
-    files += write_geojson(result, out)
-    files += write_range_ring_tables(rows, out, sector)
-    if len(result.sites) > 1:  # a network: union products (best Pd, sites covering, gaps)
-        files += write_network(network_union(result), out)
     figs: dict[str, list[tuple[str, Path]]] = {"maps": [], "polar": [], "vcd": [], "layers": []}
-    if figures:
+    batch = None
+    if figures:  # drawn on worker processes while this one writes the data products
         if progress:
-            progress("drawing maps and diagrams", 0.0)
-        figs = _figures(world, result, rows, out)
-        files += [p for group in figs.values() for _, p in group]
+            progress("drawing maps and diagrams; writing GeoTIFF, GeoJSON and tables", 0.0)
+        keys, jobs = _figure_jobs(world, result, rows, out)
+        batch = Batch(jobs)
+    elif progress:
+        progress("writing GeoTIFF, GeoJSON and tables", 0.0)
+    try:
+        for sc in result.sites:
+            files += write_geotiffs(sc, out)
+        files += write_geojson(result, out)
+        files += write_range_ring_tables(rows, out, sector)
+        if len(result.sites) > 1:  # a network: union products (best Pd, sites covering, gaps)
+            files += write_network(network_union(result), out)
+    except BaseException:
+        if batch is not None:
+            batch.cancel()
+        raise
+    if batch is not None:
+        figs = _gather(keys, batch.collect())
+    files += [p for group in figs.values() for _, p in group]
     manifest = _manifest(loaded, world, result, out, files, time.perf_counter() - t0)
     (out / "manifest.json").write_text(json.dumps(manifest, indent=2))
     path = write_coverage_report(result, rows, figs, manifest, out / "report.html") if report else None
@@ -129,6 +141,7 @@ def _run_tiled(loaded: LoadedScenario, world: World, out: Path, tile_size: int, 
     files = list(network_tiled(world, tile_size, sink, map_tiles=map_tiles_dask(client) if client else None))
     seconds = time.perf_counter() - t1
     files.append(write_ring_rows(sinks[0].ring_rows(), out / "network" / "rings.csv"))
+    files.append(sinks[0].write_gaps(out))
     result = CoverageResult(world=world, sites=[], seconds=seconds)
     manifest = _manifest(loaded, world, result, out, files, time.perf_counter() - t0)
     manifest["tiled"] = {"tile_size": tile_size, "dask": bool(client)}
@@ -136,25 +149,66 @@ def _run_tiled(loaded: LoadedScenario, world: World, out: Path, tile_size: int, 
     return CoverageRun(out_dir=out, result=result, rows=[], files=files, manifest=manifest, report=None)
 
 
-def _figures(world: World, result: CoverageResult, rows: list[RingRow], out: Path) -> dict[str, list[tuple[str, Path]]]:
-    figs: dict[str, list[tuple[str, Path]]] = {"maps": [], "polar": [], "vcd": [], "layers": []}
+def _figure_jobs(world: World, result: CoverageResult, rows: list[RingRow],
+                 out: Path) -> tuple[list[list[tuple[str, str]]], list[Callable[[], list[Path | None]]]]:
+    """Every figure of a coverage run as independent jobs, the largest first: ``[[(group, caption),
+    ...] per job], [job]``; a job returns one PNG per caption (None when there is nothing to draw).
+    A site's maps are two jobs (the multi-panel maps of every class, the single-layer maps of every
+    class × altitude), each drawing on one figure and only swapping the coverage between saves."""
+    from iadsim.coverage.products import map_pngs, warm_figures
+
+    warm_figures()  # imports, fonts and basemap once, before worker processes fork
+    keys: list[list[tuple[str, str]]] = []
+    jobs: list[Callable[[], list[Path | None]]] = []
     sector = world.scenario.coverage.sector_deg
+    scen = world.scenario
+
+    def add(captions: list[tuple[str, str]], job: Callable[[], list[Path | None]]) -> None:
+        keys.append(captions)
+        jobs.append(job)
+
+    def one(fn: Callable[..., Path | None], *args: Any) -> Callable[[], list[Path | None]]:
+        return lambda: [fn(*args)]
+
     for sc in result.sites:
-        for ci, cls in enumerate(sc.classes):
-            p = map_png(sc, ci, out / "maps" / f"{slug(sc.site.name)}_{slug(cls)}.png", scenario=world.scenario)
-            figs["maps"].append((f"{sc.site.name}: {cls}", p))
-            figs["layers"] += map_layer_pngs(sc, ci, out / "maps" / "layers", scenario=world.scenario)
-            for product, radar in (("engagement", "site"), ("track", "site")):
-                q = ring_polar_png(rows, sc.site.name, product, radar, cls,
-                                   out / "polar" / f"{slug(sc.site.name)}_{product}_{slug(cls)}.png", sector)
-                if q is not None:
-                    figs["polar"].append((f"{sc.site.name} {product} vs {cls}", q))
-                    break
+        labels = [f"{alt:g} m {sc.altitude_ref.value.upper()}" for alt in sc.altitudes_m]
+        layers = [(ci, [i], out / "maps" / "layers" / f"{slug(sc.site.name)}_{slug(cls)}_{slug(label)}.png")
+                  for ci, cls in enumerate(sc.classes) for i, label in enumerate(labels)]
+        add([("layers", f"{sc.site.name}|{cls}|{label}") for cls in sc.classes for label in labels],
+            partial(map_pngs, sc, layers, scen, 300))
+        multi = [(ci, list(range(len(sc.altitudes_m))), out / "maps" / f"{slug(sc.site.name)}_{slug(cls)}.png")
+                 for ci, cls in enumerate(sc.classes)]
+        add([("maps", f"{sc.site.name}: {cls}") for cls in sc.classes], partial(map_pngs, sc, multi, scen, 420))
+    for sc in result.sites:
         for rl in sc.radars:
-            p = vertical_coverage_png(world, rl.radar, sc.classes, sc.pd_threshold,
-                                      out / "vcd" / f"{slug(sc.site.name)}_{slug(rl.radar.equipment)}.png")
-            figs["vcd"].append((f"{rl.radar.equipment} at {sc.site.name}", p))
+            add([("vcd", f"{rl.radar.equipment} at {sc.site.name}")],
+                one(vertical_coverage_png, world, rl.radar, sc.classes, sc.pd_threshold,
+                    out / "vcd" / f"{slug(sc.site.name)}_{slug(rl.radar.equipment)}.png"))
+        for cls in sc.classes:
+            for product, radar in (("engagement", "site"), ("track", "site")):
+                if any(r.site == sc.site.name and r.product == product and r.radar == radar and r.threat_class == cls
+                       for r in rows):
+                    add([("polar", f"{sc.site.name} {product} vs {cls}")],
+                        one(ring_polar_png, rows, sc.site.name, product, radar, cls,
+                            out / "polar" / f"{slug(sc.site.name)}_{product}_{slug(cls)}.png", sector))
+                    break
+    return keys, jobs
+
+
+def _gather(keys: list[list[tuple[str, str]]], done: list[list[Path | None]]) -> dict[str, list[tuple[str, Path]]]:
+    """The figures of :func:`_figure_jobs`' results by group, in the report's order (site, class, altitude)."""
+    figs: dict[str, list[tuple[str, Path]]] = {"maps": [], "polar": [], "vcd": [], "layers": []}
+    for captions, paths in zip(keys, done):
+        for (group, caption), path in zip(captions, paths):
+            if path is not None:
+                figs[group].append((caption, path))
     return figs
+
+
+def _figures(world: World, result: CoverageResult, rows: list[RingRow], out: Path) -> dict[str, list[tuple[str, Path]]]:
+    """Every figure of a coverage run, drawn in parallel (:class:`iadsim.coverage.render.Batch`)."""
+    keys, jobs = _figure_jobs(world, result, rows, out)
+    return _gather(keys, Batch(jobs).collect())
 
 
 def _manifest(loaded: LoadedScenario, world: World, result: CoverageResult, out: Path, files: list[Path],

@@ -234,7 +234,7 @@ def load_with_overrides(scenario: Path, overrides: Sequence[str] | None = None, 
 
 
 def preflight_load(scenario: Path, jobs: tuple[str, ...], force: bool, overrides: Sequence[str] | None = None,
-                   seed: int | None = None):
+                   seed: int | None = None, tile_size: int | None = None):
     """Load ``scenario`` once (with ``overrides``/``seed`` applied), check its resource budget for
     ``jobs`` (refusing above a hard limit unless ``force``) and print its warnings; the jobs then
     reuse the loaded scenario."""
@@ -244,7 +244,7 @@ def preflight_load(scenario: Path, jobs: tuple[str, ...], force: bool, overrides
     from iadsim.world.budget import check_budget
 
     catalog = load_catalog()
-    for w in list(loaded.warnings) + check_budget(loaded, catalog, jobs, force=force):
+    for w in list(loaded.warnings) + check_budget(loaded, catalog, jobs, force=force, tile_size=tile_size):
         warn(w)
     return loaded
 
@@ -257,12 +257,13 @@ def check_output(out: Path, loaded, overwrite: bool) -> None:
     check_output_folder(out, loaded, overwrite=overwrite)
 
 
-def compile_for(loaded, jobs: tuple[str, ...], progress: Callable[[str, float], None] | None = None):
+def compile_for(loaded, jobs: tuple[str, ...], progress: Callable[[str, float], None] | None = None,
+                tile_size: int | None = None):
     """The compiled :class:`~iadsim.world.World` of a preflighted scenario, its scenario and budget
     notes attached (what the run folder's manifest and report list); the in-memory API takes it."""
     from iadsim.api._common import compiled
 
-    return compiled(loaded, None, None, progress, force=True, jobs=jobs)[2]
+    return compiled(loaded, None, None, progress, force=True, jobs=jobs, tile_size=tile_size)[2]
 
 
 def read_manifest(out_dir: Path) -> dict[str, Any]:
@@ -428,7 +429,10 @@ def _root(
 # ----------------------------------------------------------------------------- validate
 @app.command(epilog=EXIT_CODES_HELP)
 def validate(scenario: ScenarioArg, force: ForceOpt = False, overrides: SetOpt = None, seed: SeedOpt = None,
-             as_json: JsonOpt = False, quiet: QuietOpt = False) -> None:
+             as_json: JsonOpt = False, quiet: QuietOpt = False,
+             tile_size: Annotated[Optional[int], typer.Option(
+                 "--tile-size", help="Estimate the coverage as `iadsim coverage --tile-size N` runs it: one "
+                 "tile's working set, not the whole cube.")] = None) -> None:
     """Check a scenario file against the format and the catalog, open its DEM (which must cover every
     site; the share of each radar's range it covers is reported) and estimate the run's memory and
     time (above a hard limit this is an error, shown as a warning with --force).
@@ -441,7 +445,7 @@ def validate(scenario: ScenarioArg, force: ForceOpt = False, overrides: SetOpt =
     from iadsim.world.budget import preflight  # numpy/scipy/numba only for a file that parsed
 
     catalog = load_catalog()
-    pre = preflight(loaded, catalog, force=force)
+    pre = preflight(loaded, catalog, force=force, tile_size=tile_size)
     sc = loaded.scenario
     counts = {"sites": len(sc.sites), "radars": sum(len(s.radars) for s in sc.sites),
               "launchers": sum(lp.count for s in sc.sites for lp in s.launchers),
@@ -499,10 +503,10 @@ def coverage(
     import iadsim
 
     t0 = time.perf_counter()
-    loaded = preflight_load(scenario, ("coverage",), force, overrides, seed)
+    loaded = preflight_load(scenario, ("coverage",), force, overrides, seed, tile_size=tile_size)
     check_output(out, loaded, overwrite)
     with progress_reporter() as report:
-        world = compile_for(loaded, ("coverage",), report)
+        world = compile_for(loaded, ("coverage",), report, tile_size=tile_size)
         if tile_size or scheduler or dask_local:
             # tiles and Dask are modes of the folder-writing job (out of core: no in-memory result)
             from iadsim.api.coverage import run_coverage

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Sequence
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
@@ -83,9 +84,15 @@ def setup_axes(ax: Any, box: Box) -> None:
     ax.tick_params(labelsize=7)
 
 
+@lru_cache(maxsize=16)
+def _clip(box: Box):
+    """:func:`iadsim.geo.basemap.clip`, cached: every panel of a site's maps shares one box."""
+    return clip(box)
+
+
 def draw_basemap(ax: Any, box: Box, n_city_labels: int = 8) -> None:
     """Coastlines, country borders and the largest cities inside ``box``."""
-    bm = clip(box)
+    bm = _clip(tuple(float(v) for v in box))
     for ln in bm.coastlines:
         ax.plot(ln[:, 0], ln[:, 1], color="#1f4e79", lw=0.7, zorder=3)
     for ln in bm.borders:

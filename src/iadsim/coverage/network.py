@@ -25,11 +25,14 @@ from pathlib import Path
 
 import numpy as np
 import rasterio
+import rasterio.features
+import shapely
 from affine import Affine
-from shapely.geometry import mapping
+from pyproj import CRS, Transformer
+from shapely.geometry import mapping, shape
 
 from iadsim.coverage.compute import CoverageResult, SiteCoverage
-from iadsim.coverage.products import _cell_area_km2, mask_polygons_dem_wgs84, slug
+from iadsim.coverage.products import _cell_area_km2, slug
 from iadsim.geo.dem import Dem
 
 PRODUCTS = ("detection", "track", "engagement")
@@ -171,23 +174,86 @@ def _area(net: NetworkCoverage, mask: np.ndarray) -> float:
     return float(np.sum(np.broadcast_to(net.cell_area_km2, mask.shape)[mask]))
 
 
+class GapPolygons:
+    """The gaps product (module docstring) gathered tile by tile, exact: each tile's gap mask is
+    traced in whole-cell coordinates of the network grid (integers, so pieces from neighbouring
+    tiles meet exactly), the pieces of each product × class × altitude are merged, collinear
+    vertices where tiles met are dropped, and only then is the grid's transform (and the change to
+    WGS84) applied. The untiled product is the same with one tile, so both give the same polygons.
+    ``gap_area_km2`` sums each gap cell's area."""
+
+    def __init__(self, dem: Dem, classes: list[str], altitudes_m: list[float], altitude_ref: str,
+                 cell_area_km2: np.ndarray) -> None:
+        self.dem, self.classes, self.altitudes_m, self.altitude_ref = dem, list(classes), list(altitudes_m), altitude_ref
+        self.area_km2 = cell_area_km2
+        self.parts: dict[tuple[str, int, int], list] = {}
+        self.km2: dict[tuple[str, int, int], float] = {}
+        self.products: set[str] = set()
+
+    def add(self, r0: int, c0: int, inside_ring: dict[str, np.ndarray], n_sites: dict[str, np.ndarray]) -> None:
+        """One tile at (row ``r0``, col ``c0``) of the network grid: rings (rows, cols) and site counts
+        (C, A, rows, cols) per product."""
+        rows, cols = next(iter(inside_ring.values())).shape
+        area_rows = np.broadcast_to(self.area_km2[r0:r0 + rows] if self.area_km2.shape[0] > 1 else self.area_km2,
+                                    (rows, 1))[:, 0]  # km² of one cell, per row
+        to_grid = Affine.translation(c0, r0)
+        for product in PRODUCTS:
+            ring = inside_ring[product]
+            if not ring.any():
+                continue
+            self.products.add(product)
+            gaps = ring[None, None] & (n_sites[product] == 0)
+            per_row = gaps.sum(axis=3, dtype=np.int64)  # (C, A, rows) gap cells per row
+            km2 = per_row @ area_rows
+            for ci in range(len(self.classes)):
+                for a in range(len(self.altitudes_m)):
+                    key = (product, ci, a)
+                    self.km2[key] = self.km2.get(key, 0.0) + float(km2[ci, a])
+                    if per_row[ci, a].any():
+                        mask = gaps[ci, a]
+                        self.parts.setdefault(key, []).extend(
+                            shape(g) for g, v in rasterio.features.shapes(mask.view(np.uint8), mask=mask,
+                                                                          transform=to_grid) if v == 1)
+
+    def geometry(self, key: tuple[str, int, int]):
+        """The merged gap polygons of ``key`` in WGS84 lon/lat (None where there is no gap)."""
+        parts = self.parts.get(key)
+        if not parts:
+            return None
+        merged = shapely.union_all(parts).simplify(0.0, preserve_topology=True)
+        t = self.dem.transform
+        merged = shapely.transform(merged, lambda xy: np.column_stack(
+            (t.a * xy[:, 0] + t.b * xy[:, 1] + t.c, t.d * xy[:, 0] + t.e * xy[:, 1] + t.f)))
+        if not self.dem.crs.is_geographic or self.dem.crs != CRS.from_epsg(4326):
+            to_ll = Transformer.from_crs(self.dem.crs, CRS.from_epsg(4326), always_xy=True)
+            merged = shapely.transform(merged, lambda xy: np.column_stack(to_ll.transform(xy[:, 0], xy[:, 1])))
+        return merged
+
+    def write(self, path: Path) -> Path:
+        """``gaps.geojson``: one feature per product (with a ring) × class × altitude."""
+        feats = []
+        for product in (p for p in PRODUCTS if p in self.products):
+            for ci, cls in enumerate(self.classes):
+                for a, alt in enumerate(self.altitudes_m):
+                    geom = self.geometry((product, ci, a))
+                    feats.append({"type": "Feature",
+                                  "properties": {"product": product, "threat_class": cls, "altitude_m": alt,
+                                                 "altitude_ref": self.altitude_ref,
+                                                 "gap_area_km2": round(self.km2.get((product, ci, a), 0.0), 1)},
+                                  "geometry": mapping(geom) if geom is not None and not geom.is_empty else None})
+        path.write_text(json.dumps({"type": "FeatureCollection", "features": feats}, separators=(",", ":")))
+        return path
+
+
+def gap_polygons(net: NetworkCoverage) -> GapPolygons:
+    """The gaps product of an in-memory network (one tile: the whole grid)."""
+    g = GapPolygons(net.dem, net.classes, net.altitudes_m, net.altitude_ref, net.cell_area_km2)
+    g.add(0, 0, net.inside_ring, net.n_sites)
+    return g
+
+
 def _write_gaps(net: NetworkCoverage, out: Path) -> Path:
-    feats = []
-    for product in PRODUCTS:
-        if not net.inside_ring[product].any():
-            continue
-        gaps = net.gaps(product)
-        for ci, cls in enumerate(net.classes):
-            for a, alt in enumerate(net.altitudes_m):
-                geom = mask_polygons_dem_wgs84(gaps[ci, a], net.dem, simplify_cells=0.0)
-                feats.append({"type": "Feature",
-                              "properties": {"product": product, "threat_class": cls, "altitude_m": alt,
-                                             "altitude_ref": net.altitude_ref,
-                                             "gap_area_km2": round(_area(net, gaps[ci, a]), 1)},
-                              "geometry": mapping(geom) if geom is not None and not geom.is_empty else None})
-    p = out / "gaps.geojson"
-    p.write_text(json.dumps({"type": "FeatureCollection", "features": feats}, separators=(",", ":")))
-    return p
+    return gap_polygons(net).write(out / "gaps.geojson")
 
 
 def ring_table(net: NetworkCoverage) -> list[dict]:

@@ -26,17 +26,19 @@ from affine import Affine
 from rasterio.windows import Window
 
 from iadsim.coverage.compute import _missile_envelope, _site_products
-from iadsim.coverage.network import PRODUCTS, NetworkCoverage
+from iadsim.coverage.network import PRODUCTS, GapPolygons, NetworkCoverage
 from iadsim.coverage.products import _cell_area_km2, slug
 from iadsim.errors import InputError
 from iadsim.geo.dem import Dem
 from iadsim.scenario import AltRef
 from iadsim.sensors.terrain import observer_geometry
 from iadsim.world import RadarInstance, SiteInstance, World
+from iadsim.world.budget import TILE_BYTES_PER_CELL_LAYER_RADAR
 
 #: bytes of working memory per tile cell and (class × altitude) layer and radar (float64 SNR per
-#: layer, float32 Pd, bool masks), used to refuse a tile size that cannot fit
-BYTES_PER_TILE_CELL_LAYER = 24
+#: layer, float32 Pd, bool masks), used to refuse a tile size that cannot fit (the resource
+#: estimate of a tiled run, :mod:`iadsim.world.budget`, uses the same figure)
+BYTES_PER_TILE_CELL_LAYER = TILE_BYTES_PER_CELL_LAYER_RADAR
 
 
 class TileSizeError(InputError):
@@ -264,7 +266,8 @@ class _Grid:
 class GeoTiffSink:
     """Writes each tile into tiled, deflate-compressed GeoTIFFs under ``out_dir/network`` (one
     band per altitude; ``<class>_pd.tif`` float32 best Pd, ``<class>_<product>_sites.tif``
-    uint16 sites covering; nodata outside every site's radius), then builds overviews."""
+    uint16 sites covering; nodata outside every site's radius), then builds overviews; gathers
+    the ring table's areas and the gaps polygons (:meth:`ring_rows`, :meth:`write_gaps`)."""
 
     def __init__(self, plan: TilePlan, out_dir: Path, block: int = 256) -> None:
         self.plan = plan
@@ -281,6 +284,8 @@ class GeoTiffSink:
         self.covered_km2 = {p: np.zeros((n_c, n_a)) for p in PRODUCTS}
         self.files: dict[tuple[str, str], rasterio.io.DatasetWriter] = {}
         self.paths: list[Path] = []
+        #: the network's gaps, traced tile by tile (:class:`iadsim.coverage.network.GapPolygons`)
+        self.gaps = GapPolygons(plan.dem, plan.classes, plan.altitudes_m, plan.ref.value, self.area_km2)
         for cls in plan.classes:
             self._open(out / f"{slug(cls)}_pd.tif", (cls, "pd"), dict(base, dtype="float32", nodata=np.nan, predictor=3),
                        "best Pd", cls, "probability")
@@ -301,6 +306,7 @@ class GeoTiffSink:
     def __call__(self, t: TileResult) -> None:
         r0, r1, c0, c1 = t.bounds
         self._areas(t)
+        self.gaps.add(r0, c0, t.inside_ring, t.n_sites)
         win = Window(c0, r0, c1 - c0, r1 - r0)
         outside = ~t.analysed[None]
         for ci, cls in enumerate(self.plan.classes):
@@ -331,6 +337,10 @@ class GeoTiffSink:
                                  "covered_km2": round(cov, 1), "gap_km2": round(self.ring_km2[p] - cov, 1),
                                  "covered_fraction": round(cov / self.ring_km2[p], 4)})
         return rows
+
+    def write_gaps(self, out_dir: Path) -> Path:
+        """``out_dir/network/gaps.geojson``, equal to the untiled network's (exact polygons)."""
+        return self.gaps.write(Path(out_dir) / "network" / "gaps.geojson")
 
     def close(self) -> list[Path]:
         for ds in self.files.values():

@@ -58,6 +58,15 @@ COVERAGE_BYTES_PER_CELL_LAYER_RADAR = 16
 COVERAGE_BYTES_PER_CELL_LAYER = 40
 #: Per-cell working arrays of one layer (float64 geometry, SNR, Pd) and one radar's terrain pass.
 COVERAGE_BYTES_PER_CELL_WORK = 96
+#: Tiled coverage (``run_coverage(..., tile_size=N)``, :mod:`iadsim.coverage.tiles`): bytes per tile
+#: cell and (class × altitude) layer and radar of the largest site (float64 SNR per layer, float32
+#: Pd, bool masks), and per tile cell and layer of the tile's union products (float32 best Pd,
+#: uint16 sites covering × 3 products); bytes per site-window cell kept for the whole run (ground
+#: range and azimuth, float64) and per radar (its lowest visible height, float64).
+TILE_BYTES_PER_CELL_LAYER_RADAR = 24
+TILE_BYTES_PER_CELL_LAYER = 10
+TILE_SITE_BYTES_PER_CELL = 16
+TILE_SITE_BYTES_PER_CELL_RADAR = 8
 #: Seconds per cell × altitude × class × radar (demo: 6.2 s for its data products, rounded up).
 COVERAGE_S_PER_CELL_LAYER_RADAR = 4e-7
 #: Battle and tracking: seconds and bytes per threat per time step (positions, velocities, per-radar
@@ -159,7 +168,7 @@ def _reach_m(loaded: LoadedScenario, catalog: Catalog) -> float:
     return min(reach, limit * 1e3) if limit else reach
 
 
-def _coverage_item(loaded: LoadedScenario, catalog: Catalog) -> Item:
+def _coverage_item(loaded: LoadedScenario, catalog: Catalog, tile_size: int | None = None) -> Item:
     sc = loaded.scenario
     reach = _reach_m(loaded, catalog)
     n_alt = len(sc.coverage.altitudes_m)
@@ -185,15 +194,31 @@ def _coverage_item(loaded: LoadedScenario, catalog: Catalog) -> Item:
         grid_bytes = 4.0 * (2.0 * reach * 1.02 / cell + 1) ** 2
     radars = [len(s.radars) for s in sc.sites]
     layers = n_alt * n_cls
+    seconds = sum(cells_per_site * layers * max(n_r, 1) * COVERAGE_S_PER_CELL_LAYER_RADAR for n_r in radars)
+    if n_alt >= 16:  # the layers, not the grid, dominate: point at them
+        path = ("coverage", "altitudes_m")
+    what += f" × {n_alt} altitudes × {n_cls} classes"
+    if tile_size is not None:
+        grid_cells = grid_bytes / 4.0
+        memory = _tiled_memory_bytes(tile_size, grid_cells, cells_per_site, radars, layers) + grid_bytes
+        return Item("coverage", what + f", in tiles of {tile_size:,}² cells", cells_per_site * layers, memory,
+                    seconds, path)
     memory = grid_bytes
     for n_r in radars:
         memory += cells_per_site * (layers * (COVERAGE_BYTES_PER_CELL_LAYER_RADAR * n_r + COVERAGE_BYTES_PER_CELL_LAYER)
                                     + COVERAGE_BYTES_PER_CELL_WORK * max(n_r, 1))
-    seconds = sum(cells_per_site * layers * max(n_r, 1) * COVERAGE_S_PER_CELL_LAYER_RADAR for n_r in radars)
-    if n_alt >= 16:  # the layers, not the grid, dominate: point at them
-        path = ("coverage", "altitudes_m")
-    return Item("coverage", what + f" × {n_alt} altitudes × {n_cls} classes", cells_per_site * layers,
-                memory, seconds, path)
+    return Item("coverage", what, cells_per_site * layers, memory, seconds, path)
+
+
+def _tiled_memory_bytes(tile_size: int, grid_cells: float, cells_per_site: float, radars: list[int],
+                        layers: int) -> float:
+    """Working memory of a tiled run: every site's window rasters (kept throughout) and the working
+    set of one tile (clipped to the grid), not the classes × altitudes cube of every cell."""
+    tile_cells = min(float(tile_size) ** 2, grid_cells)
+    sites = sum(cells_per_site * (TILE_SITE_BYTES_PER_CELL + TILE_SITE_BYTES_PER_CELL_RADAR * n_r) for n_r in radars)
+    n_r_max = max(radars, default=1)
+    tile = tile_cells * layers * (TILE_BYTES_PER_CELL_LAYER_RADAR * max(n_r_max, 1) + TILE_BYTES_PER_CELL_LAYER)
+    return grid_cells * 4.0 + sites + tile
 
 
 def _end_time_s(loaded: LoadedScenario) -> tuple[float, tuple[Any, ...]]:
@@ -237,20 +262,23 @@ def _battle_items(loaded: LoadedScenario, catalog: Catalog, est: Estimate) -> li
     return items
 
 
-def estimate(loaded: LoadedScenario, catalog: Catalog) -> Estimate:
-    """The sized work of every job of ``loaded`` (no DEM is read beyond its header)."""
+def estimate(loaded: LoadedScenario, catalog: Catalog, tile_size: int | None = None) -> Estimate:
+    """The sized work of every job of ``loaded`` (no DEM is read beyond its header). With
+    ``tile_size`` the coverage is the tiled (out-of-core) network run: its memory is the sites'
+    window rasters and one tile's working set (:func:`_tiled_memory_bytes`), not the whole cube."""
     est = Estimate(available_bytes=available_memory_bytes(), time_budget_s=time_budget_s())
-    est.items.append(_coverage_item(loaded, catalog))
+    est.items.append(_coverage_item(loaded, catalog, tile_size))
     est.items.extend(_battle_items(loaded, catalog, est))
     return est
 
 
 # ------------------------------------------------------------------------------ limits
 def check_budget(loaded: LoadedScenario, catalog: Catalog, jobs: tuple[str, ...] = JOBS, *,
-                 force: bool = False, est: Estimate | None = None) -> list[str]:
+                 force: bool = False, est: Estimate | None = None, tile_size: int | None = None) -> list[str]:
     """Refuse (``ResourceError``) work above a hard limit unless ``force``; return located
-    warnings for work above a soft limit (and, with ``force``, for what was over a hard one)."""
-    est = est or estimate(loaded, catalog)
+    warnings for work above a soft limit (and, with ``force``, for what was over a hard one).
+    ``tile_size``: the coverage runs in tiles of that many cells (:func:`estimate`)."""
+    est = est or estimate(loaded, catalog, tile_size)
     problems: list[tuple[bool, Item, str]] = []  # (hard?, item, text)
     mem_hard, mem_soft = 0.8 * est.available_bytes, 0.4 * est.available_bytes
     t_hard, t_soft = est.time_budget_s, est.time_budget_s / 12.0
@@ -299,9 +327,10 @@ class Preflight:
 
 
 def preflight(loaded: LoadedScenario, catalog: Catalog, jobs: tuple[str, ...] = JOBS, *,
-              force: bool = False) -> Preflight:
+              force: bool = False, tile_size: int | None = None) -> Preflight:
     """Open the DEM (errors located at ``environment.dem``; every site must be on it), measure how
-    much of each radar's range it covers, and check the resource budget of ``jobs``."""
+    much of each radar's range it covers, and check the resource budget of ``jobs`` (the coverage
+    in tiles of ``tile_size`` cells when given)."""
     import numpy as np
 
     from iadsim.geo.dem import dem_range_coverage, load_scenario_dem
@@ -316,6 +345,6 @@ def preflight(loaded: LoadedScenario, catalog: Catalog, jobs: tuple[str, ...] = 
                 range_m = min(float(catalog.radar(rp.equipment).instrumented_range_km.nominal) * 1e3, limit_m)
                 frac = dem_range_coverage(dem, float(np.radians(s.lat_deg)), float(np.radians(s.lon_deg)), range_m)
                 rows.append((s.name, rp.equipment, range_m / 1e3, frac))
-    est = estimate(loaded, catalog)
-    warnings = list(loaded.warnings) + check_budget(loaded, catalog, jobs, force=force, est=est)
+    est = estimate(loaded, catalog, tile_size)
+    warnings = list(loaded.warnings) + check_budget(loaded, catalog, jobs, force=force, est=est, tile_size=tile_size)
     return Preflight(dem_coverage=rows, warnings=warnings, estimate=est)
