@@ -169,7 +169,7 @@ def _decision_cycle(s: BattleSetup, st: ph.BattleState, fc: ph.FireControl, k: i
     t_int, pts, ok, pk, guide = fc(pos, vel, ci, kinds, np.zeros(ci.size), k)
     ok = ph.when_to_fire(s, fc, pos, vel, ci, kinds, k, pts, ok, pk)
     pk = np.where(ok, pk, 0.0)
-    known_col = s.known_site[s.kind_site[kinds][kind_col]][:, ci, k].T  # (C, W')
+    known_col = s.known_site[s.kind_site[kinds][kind_col][:, None], ci[None, :], k].T  # (C, W'): no (W', N, K) copy
     res, vs = ph.assign(s, cap, cols, kind_col, value, ok, pk, known_col, salvo)
     if res is None:
         return
