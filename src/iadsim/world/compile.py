@@ -8,6 +8,8 @@ itself (loaded from the scenario's GeoTIFF, or a flat local grid for smooth eart
 
 from __future__ import annotations
 
+import hashlib
+
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -161,6 +163,21 @@ class RadarTerrain:
         out = np.full(rows.shape, np.inf)
         out[inside] = self.lowest_visible_height_m[rows[inside], cols[inside]]
         return out
+
+
+#: terrain passes shared by the worlds compiled in this process (a sweep compiles one world per
+#: point, or per replication with sampled figures; the pass depends only on the DEM window, the
+#: radar's position and mast, the refraction factor and the radius), most recent last
+_TERRAIN_PASSES: dict[tuple, "RadarTerrain"] = {}
+_TERRAIN_PASSES_KEPT = 16
+_TERRAIN_PASSES_BYTES = 1 << 30  # a window larger than 1/16 of this is not kept (64 MiB of float64)
+
+
+def _dem_digest(dem: Dem) -> str:
+    """A digest of a DEM window's heights and georeferencing (equal digests: the same terrain)."""
+    h = hashlib.blake2b(np.ascontiguousarray(dem.height_m).view(np.uint8), digest_size=16)
+    h.update(repr((tuple(dem.transform), dem.crs.to_wkt(), dem.height_m.shape, str(dem.height_m.dtype))).encode())
+    return h.hexdigest()
 
 
 @dataclass
@@ -364,9 +381,22 @@ class World:
         if radar.index not in cache:
             radius = self.coverage_radius_m()
             dem = self.site_window(radar.lat_rad, radar.lon_rad)
-            lvh = lowest_visible_height(dem, radar.lat_rad, radar.lon_rad, radar.mast_m,
-                                        k_factor=self.k_factor, max_range_m=radius)
-            cache[radar.index] = RadarTerrain(dem=dem, lowest_visible_height_m=np.where(np.isfinite(lvh), lvh, np.inf))
+            shared = dem.height_m.size * 8 <= _TERRAIN_PASSES_BYTES // _TERRAIN_PASSES_KEPT
+            key = (_dem_digest(dem), float(radar.lat_rad), float(radar.lon_rad), float(radar.mast_m),
+                   float(self.k_factor), float(radius)) if shared else None
+            if key is None or key not in _TERRAIN_PASSES:
+                lvh = lowest_visible_height(dem, radar.lat_rad, radar.lon_rad, radar.mast_m,
+                                            k_factor=self.k_factor, max_range_m=radius)
+                lvh = np.where(np.isfinite(lvh), lvh, np.inf)
+                lvh.flags.writeable = False  # shared between worlds: read only
+                terrain = RadarTerrain(dem=dem, lowest_visible_height_m=lvh)
+                if key is None:
+                    cache[radar.index] = terrain
+                    return terrain
+                while len(_TERRAIN_PASSES) >= _TERRAIN_PASSES_KEPT:
+                    _TERRAIN_PASSES.pop(next(iter(_TERRAIN_PASSES)))
+                _TERRAIN_PASSES[key] = terrain
+            cache[radar.index] = _TERRAIN_PASSES[key]
         return cache[radar.index]
 
     def sea_free_radius_m(self, radar: RadarInstance) -> float:
