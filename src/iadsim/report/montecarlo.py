@@ -99,11 +99,15 @@ def bars_png(labels: list[str], values: list[float], xlabel: str, path: Path, ba
     k = len(labels)
     fig, ax = plt.subplots(figsize=(7, 0.4 * k + 1.2))
     y = np.arange(k)[::-1]
-    if lows is not None:
+    if lows is not None and base is not None:  # from the nominal result to the result at each end
+        lo, hi = np.asarray(lows, dtype=float), np.asarray(values, dtype=float)
+        ax.barh(y, lo - base, left=base, color="#4c78a8", height=0.7, label="figure at its low")
+        ax.barh(y, hi - base, left=base, color="#f58518", height=0.7, alpha=0.85, label="figure at its high")
+        ax.axvline(base, color="k", lw=1, label="nominal catalog")
+        ax.legend(fontsize=8, loc="lower right")
+    elif lows is not None:
         left = np.minimum(lows, values)
         ax.barh(y, np.abs(np.array(values) - np.array(lows)), left=left, color="#4c78a8")
-        if base is not None:
-            ax.axvline(base, color="k", lw=1)
     else:
         ax.barh(y, values, color="#4c78a8")
     ax.set_yticks(y, labels, fontsize=8)
@@ -126,8 +130,8 @@ def _tornado_figures(tor, df, figs_dir: Path, top: int = 15, blocks: int = 4) ->
         key = key if isinstance(key, tuple) else (key,)
         label = ", ".join(f"{c.removeprefix('vary:')} = {_fmt(v)}" for c, v in zip(other, key))
         base = float(g["base"].iloc[0]) if np.isfinite(g["base"].iloc[0]) else float(df["leaked"].mean())
-        p = bars_png([f"{f} ({_fmt(lo)}–{_fmt(hi)})" for f, lo, hi in zip(g["figure"], g["low"], g["high"])],
-                     list(g["leaked_at_high"]), "mean leakers per replication (bar: figure at low → at high)",
+        p = bars_png([f"{f} ({lo:.4g}–{hi:.4g})" for f, lo, hi in zip(g["figure"], g["low"], g["high"])],
+                     list(g["leaked_at_high"]), "mean leakers per replication",
                      figs_dir / f"tornado{'' if i == 0 else f'-{i}'}.png", base=base, lows=list(g["leaked_at_low"]))
         out.append({"title": "Tornado" + (f" ({label})" if label else ""), "img": img(p, "tornado"),
                     "caption": f"Mean leakers with each catalog figure at its low and at its high, the others nominal "
