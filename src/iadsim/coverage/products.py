@@ -6,8 +6,9 @@ Files (under the output directory):
 * ``coverage/<site>/<class>_<product>.tif`` — uint8, one band per altitude layer
   (1 covered, 0 not, 255 outside the computed radius); ``<class>_pd.tif`` — float32 Pd of
   the site's best radar, one band per layer. Band descriptions name the altitude.
-* ``coverage/<product>.geojson`` — polygons in WGS84 (lon, lat), one feature per
-  site × class × altitude, with the covered area in km².
+* ``coverage/<product>.geojson`` — display polygons in WGS84 (lon, lat), one feature per
+  site × class × altitude, traced on the mask reduced to at most :data:`DISPLAY_MAX_CELLS` a side
+  (:func:`display_polygons_wgs84` states the tolerance), with the exact covered area in km².
 * ``maps/<site>_<class>.png`` — detection and engagement per altitude on the terrain.
 * ``vcd/<site>_<radar>.png`` — range–height diagram on the 4/3 earth, per class.
 * ``range_ring_vs_physics.csv`` (one row per sector) and ``range_ring_summary.csv``: the reach
