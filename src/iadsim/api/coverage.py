@@ -94,30 +94,42 @@ def run_coverage(scenario: str | Path | LoadedScenario, out_dir: str | Path, *,
         if client is not None:
             close(client)
     sector = world.scenario.coverage.sector_deg
-    rows = range_ring_rows(result, sector)
     files: list[Path] = []
     figs: dict[str, list[tuple[str, Path]]] = {"maps": [], "polar": [], "vcd": [], "layers": []}
     batch = None
-    if figures:  # drawn on worker processes while this one writes the data products
+    keys: list[list[tuple[str, str]]] = []
+    done: list[list[Path | None]] = []
+    n_tiff_jobs = 0
+    if figures:  # maps and GeoTIFFs on worker processes while this one makes the tables and GeoJSON
         if progress:
             progress("drawing maps and diagrams; writing GeoTIFF, GeoJSON and tables", 0.0)
-        keys, jobs = _figure_jobs(world, result, rows, out)
-        batch = Batch(jobs)
+        keys, jobs = _figure_jobs(world, result, None, out)
+        tiff_jobs = [partial(write_geotiffs, sc, out) for sc in result.sites]
+        n_tiff_jobs = len(tiff_jobs)
+        batch = Batch(jobs[:1] + tiff_jobs + jobs[1:])  # the largest first: a site's layer maps, its GeoTIFFs
     elif progress:
         progress("writing GeoTIFF, GeoJSON and tables", 0.0)
     try:
-        for sc in result.sites:
-            files += write_geotiffs(sc, out)
+        rows = range_ring_rows(result, sector)
+        if batch is None:
+            for sc in result.sites:
+                files += write_geotiffs(sc, out)
         files += write_geojson(result, out)
         files += write_range_ring_tables(rows, out, sector)
         if len(result.sites) > 1:  # a network: union products (best Pd, sites covering, gaps)
             files += write_network(network_union(result), out)
+        if figures:  # the reach-per-sector diagrams need the ring rows: drawn here
+            polar_keys, polar_jobs = _polar_jobs(result, rows, out, sector)
+            keys, done = keys + polar_keys, [job() for job in polar_jobs]
     except BaseException:
         if batch is not None:
             batch.cancel()
         raise
     if batch is not None:
-        figs = _gather(keys, batch.collect())
+        results = batch.collect()
+        for paths in results[1:1 + n_tiff_jobs]:
+            files += paths
+        figs = _gather(keys, results[:1] + results[1 + n_tiff_jobs:] + done)
     files += [p for group in figs.values() for _, p in group]
     manifest = _manifest(loaded, world, result, out, files, time.perf_counter() - t0)
     (out / "manifest.json").write_text(json.dumps(manifest, indent=2))
@@ -149,12 +161,13 @@ def _run_tiled(loaded: LoadedScenario, world: World, out: Path, tile_size: int, 
     return CoverageRun(out_dir=out, result=result, rows=[], files=files, manifest=manifest, report=None)
 
 
-def _figure_jobs(world: World, result: CoverageResult, rows: list[RingRow],
+def _figure_jobs(world: World, result: CoverageResult, rows: list[RingRow] | None,
                  out: Path) -> tuple[list[list[tuple[str, str]]], list[Callable[[], list[Path | None]]]]:
     """Every figure of a coverage run as independent jobs, the largest first: ``[[(group, caption),
     ...] per job], [job]``; a job returns one PNG per caption (None when there is nothing to draw).
     A site's maps are two jobs (the multi-panel maps of every class, the single-layer maps of every
-    class × altitude), each drawing on one figure and only swapping the coverage between saves."""
+    class × altitude), each drawing on one figure and only swapping the coverage between saves.
+    Without ``rows`` the reach-per-sector diagrams are left out (:func:`_polar_jobs`)."""
     from iadsim.coverage.products import map_pngs, warm_figures
 
     warm_figures()  # imports, fonts and basemap once, before worker processes fork
@@ -184,13 +197,27 @@ def _figure_jobs(world: World, result: CoverageResult, rows: list[RingRow],
             add([("vcd", f"{rl.radar.equipment} at {sc.site.name}")],
                 one(vertical_coverage_png, world, rl.radar, sc.classes, sc.pd_threshold,
                     out / "vcd" / f"{slug(sc.site.name)}_{slug(rl.radar.equipment)}.png"))
+    if rows is not None:
+        polar_keys, polar_jobs = _polar_jobs(result, rows, out, sector)
+        keys += polar_keys
+        jobs += polar_jobs
+    return keys, jobs
+
+
+def _polar_jobs(result: CoverageResult, rows: list[RingRow], out: Path,
+                sector: float) -> tuple[list[list[tuple[str, str]]], list[Callable[[], list[Path | None]]]]:
+    """The reach-per-sector diagrams (engagement, else track, per site and class), as :func:`_figure_jobs`."""
+    keys: list[list[tuple[str, str]]] = []
+    jobs: list[Callable[[], list[Path | None]]] = []
+    for sc in result.sites:
         for cls in sc.classes:
             for product, radar in (("engagement", "site"), ("track", "site")):
                 if any(r.site == sc.site.name and r.product == product and r.radar == radar and r.threat_class == cls
                        for r in rows):
-                    add([("polar", f"{sc.site.name} {product} vs {cls}")],
-                        one(ring_polar_png, rows, sc.site.name, product, radar, cls,
-                            out / "polar" / f"{slug(sc.site.name)}_{product}_{slug(cls)}.png", sector))
+                    path = out / "polar" / f"{slug(sc.site.name)}_{product}_{slug(cls)}.png"
+                    keys.append([("polar", f"{sc.site.name} {product} vs {cls}")])
+                    jobs.append(partial(lambda *a: [ring_polar_png(*a)], rows, sc.site.name, product, radar, cls,
+                                        path, sector))
                     break
     return keys, jobs
 

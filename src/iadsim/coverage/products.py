@@ -6,8 +6,9 @@ Files (under the output directory):
 * ``coverage/<site>/<class>_<product>.tif`` — uint8, one band per altitude layer
   (1 covered, 0 not, 255 outside the computed radius); ``<class>_pd.tif`` — float32 Pd of
   the site's best radar, one band per layer. Band descriptions name the altitude.
-* ``coverage/<product>.geojson`` — polygons in WGS84 (lon, lat), one feature per
-  site × class × altitude, with the covered area in km².
+* ``coverage/<product>.geojson`` — display polygons in WGS84 (lon, lat), one feature per
+  site × class × altitude, traced on the mask reduced to at most :data:`DISPLAY_MAX_CELLS` a side
+  (:func:`display_polygons_wgs84` states the tolerance), with the exact covered area in km².
 * ``maps/<site>_<class>.png`` — detection and engagement per altitude on the terrain.
 * ``vcd/<site>_<radar>.png`` — range–height diagram on the 4/3 earth, per class.
 * ``range_ring_vs_physics.csv`` (one row per sector) and ``range_ring_summary.csv``: the reach
@@ -429,6 +430,24 @@ def _fixed_layout(fig, nrow: int, ncol: int, spare: bool) -> None:
                         wspace=0.85 / max(aw - 0.85, 0.5), hspace=0.85 / max(ah - 0.85, 0.5))
 
 
+def _pixel_step(fig, ax, box, sc: SiteCoverage, dpi: float = 100.0) -> int:
+    """The block size that leaves at most one grid cell per pixel of the DEM window as drawn on
+    ``ax`` (its box after the fixed layout, shrunk to the map's equal-distance aspect)."""
+    from iadsim.coverage.cartography import dem_outline_lonlat
+
+    pos = ax.get_position()
+    w_in, h_in = fig.get_size_inches()
+    aw, ah = pos.width * w_in * dpi, pos.height * h_in * dpi
+    west, south, east, north = box
+    k = 1.0 / max(0.05, math.cos(math.radians((south + north) / 2)))  # display height per degree / width
+    px_per_deg = min(aw / max(east - west, 1e-9), ah / max((north - south) * k, 1e-9))
+    ol = dem_outline_lonlat(sc.dem, n_edge=8)
+    px_w = max((ol[:, 0].max() - ol[:, 0].min()) * px_per_deg, 1.0)
+    px_h = max((ol[:, 1].max() - ol[:, 1].min()) * px_per_deg * k, 1.0)
+    rows, cols = sc.valid.shape
+    return max(1, math.ceil(max(cols / px_w, rows / px_h)))
+
+
 def _few_ticks(ax, box) -> None:
     """At most four fixed, formatted ticks per axis (computed once, not at every draw)."""
     from matplotlib.ticker import FixedFormatter, FixedLocator, MaxNLocator
@@ -458,9 +477,9 @@ def map_png(sc: SiteCoverage, cls_index: int, out_path: Path, scenario=None, max
     with coastlines, borders, cities, sites, defended assets, threat routes (when ``scenario`` is given),
     every nominal ring (the map extends to show them; a dotted line marks where the terrain data ends),
     a scale bar, a north arrow and a colour bar. Grids are block-reduced to at most ``max_px`` cells a
-    side (about the panel's pixels at 100 dpi): heights by the block mean, coverage by the block
-    maximum (a block is drawn covered if any cell in it is, engageable if any is), and drawn as one
-    image per panel. ``alt_indices`` draws only those altitude layers (one panel each; default all)."""
+    side and at most one cell per pixel of the terrain window as drawn (100 dpi): heights by the
+    block mean, coverage by the block maximum (a block is drawn covered if any cell in it is,
+    engageable if any is), and drawn as one image per panel. ``alt_indices`` draws only those altitude layers (one panel each; default all)."""
     layers = list(range(len(sc.altitudes_m)) if alt_indices is None else alt_indices)
     return map_pngs(sc, [(cls_index, layers, out_path)], scenario, max_px)[0]
 
@@ -494,7 +513,12 @@ class _MapFigure:
         ncol = min(n, 3)
         nrow = math.ceil(n / ncol)
         self.ncol, self.n = ncol, n
-        self.step = stride_for((rows, cols), max_px)
+        box = _map_box(sc, scenario)
+        fig, axes = plt.subplots(nrow, ncol, figsize=(4.8 * ncol, 4.6 * nrow) if ncol > 1 else (5.6, 5.6),
+                                 squeeze=False)
+        spare = axes[-1][-1] if n < nrow * ncol else None  # an empty panel holds the colour bar and legend
+        _fixed_layout(fig, nrow, ncol, spare is not None)
+        self.step = max(stride_for((rows, cols), max_px), _pixel_step(fig, axes[0][0], box, sc))
         draw, mid_lat_deg = _raster_drawer(sc, self.step)
         t = sc.dem.transform
         geographic = sc.dem.crs.is_geographic
@@ -502,15 +526,12 @@ class _MapFigure:
         dx = abs(t.a) * (111_320 * math.cos(mid_lat) if geographic else 1.0) * self.step
         dy = abs(t.e) * (111_320 if geographic else 1.0) * self.step
         shade = _hillshade(block_reduce(sc.dem.height_m, self.step, "mean"), dx, dy)
-        box = _map_box(sc, scenario)
         cmap = ListedColormap(["#3182bd", "#de2d26"])
         norm = BoundaryNorm([-0.5, 0.5, 1.5], 2)
         lon0, lat0 = math.degrees(sc.site.lon_rad), math.degrees(sc.site.lat_rad)
         rings = [(sc.nominal_detection_m, f"{sc.nominal_detection_m / 1e3:.0f} km detection ring")]
         if sc.nominal_engagement_m:
             rings.append((sc.nominal_engagement_m, f"{sc.nominal_engagement_m / 1e3:.0f} km engagement ring"))
-        fig, axes = plt.subplots(nrow, ncol, figsize=(4.8 * ncol, 4.6 * nrow) if ncol > 1 else (5.6, 5.6),
-                                 squeeze=False)
         self.fig = fig
         self.images, self.titles = [], []
         empty = np.ma.masked_all(shade.shape, dtype=np.float32)
@@ -531,9 +552,7 @@ class _MapFigure:
             self.titles.append(ax.set_title(" ", fontsize=9))
         for j in range(n, nrow * ncol):
             axes[j // ncol][j % ncol].axis("off")
-        spare = axes[-1][-1] if n < nrow * ncol else None  # an empty panel holds the colour bar and legend
         self.suptitle = fig.suptitle(" ", fontsize=10 if ncol > 1 else 9)
-        _fixed_layout(fig, nrow, ncol, spare is not None)
         if spare is not None:
             cax = spare.inset_axes((0.1, 0.62, 0.8, 0.07))
             cb = fig.colorbar(mesh, cax=cax, ticks=[0, 1], orientation="horizontal")

@@ -6,8 +6,9 @@ batch of independent jobs (maps, diagrams, GeoTIFFs) run on worker processes or 
   where it is, not where a stride happens to sample it), ``"mean"`` for heights.
 * :class:`Batch` starts every job at once and collects the results in order. ``kind="process"``
   forks worker processes (the jobs and their data reach the children by ``fork``, nothing is
-  pickled but the results); ``kind="thread"`` uses threads (useful where the work releases the GIL,
-  as GDAL's compression does); ``kind="serial"`` runs them at :meth:`Batch.collect`. The default
+  pickled but the results); ``kind="thread"`` uses threads (useful only where the work releases the
+  GIL; rasterio 1.4 does not while GDAL compresses, see :func:`iadsim.coverage.products.write_geotiffs`);
+  ``kind="serial"`` runs them at :meth:`Batch.collect`. The default
   for figures is ``process`` with ``min(2, CPUs)`` workers where ``fork`` exists and this process
   may have children (not a daemon, e.g. a multiprocessing or Dask worker), else ``serial``;
   ``IADSIM_FIGURE_WORKERS=N`` (0 or 1: serial) and ``IADSIM_FIGURE_POOL=process|thread|serial``
