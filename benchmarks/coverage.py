@@ -19,6 +19,8 @@ Every measurement runs in a fresh process (numba's on-disk cache warm, as for a 
 
 from __future__ import annotations
 
+import _bench_path  # noqa: F401  (first: keeps benchmarks/coverage.py from shadowing a package)
+
 import argparse
 import datetime as dt
 import json

@@ -15,6 +15,8 @@ replications (``--replications``, default 2 000) for that preparation to be amor
 
 from __future__ import annotations
 
+import _bench_path  # noqa: F401  (first: keeps benchmarks/coverage.py from shadowing a package)
+
 import argparse
 import datetime as _dt
 import os
@@ -24,10 +26,6 @@ import tempfile
 import time
 from pathlib import Path
 
-# ``python benchmarks/montecarlo.py`` puts benchmarks/ first on the path, where coverage.py would
-# shadow the ``coverage`` package that numba imports when it is installed
-if sys.path and sys.path[0] and Path(sys.path[0]).resolve() == Path(__file__).resolve().parent:
-    sys.path.pop(0)
 
 DEMO = Path(__file__).resolve().parents[1] / "examples" / "turkey-2019" / "scenario.yaml"
 

@@ -22,6 +22,8 @@ Run:  .venv/bin/python benchmarks/tracking_vs_stonesoup.py [--seed 1] [--large-o
 
 from __future__ import annotations
 
+import _bench_path  # noqa: F401  (first: keeps benchmarks/coverage.py from shadowing a package)
+
 import argparse
 import datetime
 import os

@@ -8,6 +8,8 @@ the catalog, cross-field checks) and of the whole ``iadsim validate`` command in
 
 from __future__ import annotations
 
+import _bench_path  # noqa: F401  (first: keeps benchmarks/coverage.py from shadowing a package)
+
 import argparse
 import math
 import tempfile

@@ -21,6 +21,8 @@ below 1.0 iadsim is faster. ``--write`` puts the figures in benchmarks/RESULTS.m
 
 from __future__ import annotations
 
+import _bench_path  # noqa: F401  (first: keeps benchmarks/coverage.py from shadowing a package)
+
 import argparse
 import datetime as _dt
 import os
