@@ -21,7 +21,6 @@ import argparse
 import datetime as _dt
 import os
 import platform
-import sys
 import tempfile
 import time
 from pathlib import Path
