@@ -19,7 +19,11 @@ Every measurement runs in a fresh process (numba's on-disk cache warm, as for a 
 
 from __future__ import annotations
 
-import _bench_path  # noqa: F401  (first: keeps benchmarks/coverage.py from shadowing a package)
+import sys as _sys
+from pathlib import Path as _Path
+
+# benchmarks/ first on sys.path would let benchmarks/coverage.py shadow the coverage package numba probes
+_sys.path[:] = [p for p in _sys.path if _Path(p or ".").resolve() != _Path(__file__).resolve().parent]
 
 import argparse
 import datetime as dt

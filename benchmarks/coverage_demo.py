@@ -10,7 +10,11 @@ after the first run, as it is for a user). Target: under 60 s on 2 cores.
 
 from __future__ import annotations
 
-import _bench_path  # noqa: F401  (first: keeps benchmarks/coverage.py from shadowing a package)
+import sys as _sys
+from pathlib import Path as _Path
+
+# benchmarks/ first on sys.path would let benchmarks/coverage.py shadow the coverage package numba probes
+_sys.path[:] = [p for p in _sys.path if _Path(p or ".").resolve() != _Path(__file__).resolve().parent]
 
 import argparse
 import datetime as dt
