@@ -118,6 +118,42 @@ def plan_sweep(scenario: str | Path | Mapping[str, Any] | EditableScenario | Loa
     sc = load_scenario(scenario, catalog)
     base = sc.validate()
     section = _settings(base)
+    varies = _varies(vary, section, catalog)
+    n = int(replications if replications is not None else (section.replications if section else 100))
+    if n < 1:
+        raise ScenarioError(f"replications must be at least 1, got {n}", field="--replications")
+    dist = distribution or (section.distribution if section else "triangular")
+    if dist not in uncertainty.DISTRIBUTIONS:
+        raise ScenarioError(f"unknown distribution {dist!r}; expected triangular or uniform", field="--distribution")
+    figures, swung = _figures(base, catalog, section, uncertain, tornado, varies)
+    bs = int(batch_size or engine.default_batch_size(n, workers or 2))
+    points, seed_points = tornado_points(spec.cross_product(varies), swung)
+    seed = int(base.scenario.run.seed)
+    jobs = []
+    for i, values in enumerate(points):
+        cat_values = {tuple(k.split(".", 2)[1:]): x for k, x in values.items() if k.startswith("catalog.")}
+        uncertainty.with_figures(catalog, cat_values)  # an invalid figure fails now, not in a worker
+        samples = uncertainty.sample(figures, n, lhs_generator(seed, i), dist) if figures else None
+        jobs.append(PointJob(key="", index=i, values=values, loaded=_point_scenario(sc, varies, values).validate(),
+                             run_seed=seed, catalog_dirs=dirs, catalog_values=cat_values, uncertain=figures,
+                             samples=samples, seed_point=None if seed_points[i] == i else seed_points[i]))
+    definition = {
+        "format": dataset.FORMAT,
+        "scenario": base.scenario.model_dump(mode="json", by_alias=True, exclude={"sweep"}),
+        "vary": [[v.path, list(v.values)] for v in varies],
+        "uncertain": [f.name for f in figures], "distribution": dist if figures else None,
+        "replications": n, "batch_size": bs, "run_seed": seed, "catalog_dirs": list(dirs),
+    }
+    if swung:
+        definition["tornado"] = [f.name for f in swung]
+    manifest = _manifest(base, definition, points, seed_points, figures, swung)
+    for j in jobs:
+        j.key = manifest["hash"]
+    return SweepPlan(jobs=jobs, manifest=manifest, replications=n, batch_size=bs)
+
+
+def _varies(vary, section, catalog) -> list[spec.Vary]:
+    """The swept paths (the arguments, else the scenario's ``sweep.vary``), each at most once."""
     if vary is None:
         vary = dict(section.vary) if section else {}
     if isinstance(vary, Mapping):
@@ -127,63 +163,51 @@ def plan_sweep(scenario: str | Path | Mapping[str, Any] | EditableScenario | Loa
     dup = next((p for p in paths if paths.count(p) > 1), None)
     if dup:
         raise ScenarioError(f"{dup} is varied twice; give all its values in one --vary", field=dup)
-    n = int(replications if replications is not None else (section.replications if section else 100))
-    if n < 1:
-        raise ScenarioError(f"replications must be at least 1, got {n}", field="--replications")
+    return varies
+
+
+def _figures(base: LoadedScenario, catalog, section, uncertain, tornado, varies: list[spec.Vary]):
+    """(sampled figures, tornado figures), each from its option or the scenario's section."""
     uncertain = _names(uncertain, section.uncertain if section else [])
     tornado = _names(tornado, section.tornado if section else [])
     if uncertain and tornado:
         raise ScenarioError("--tornado varies one figure at a time around the nominal catalog; it cannot be combined "
                             "with --uncertain (run them as two sweeps)", field="--tornado")
-    dist = distribution or (section.distribution if section else "triangular")
-    if dist not in uncertainty.DISTRIBUTIONS:
-        raise ScenarioError(f"unknown distribution {dist!r}; expected triangular or uniform", field="--distribution")
     world = compile_world(base, catalog) if (uncertain or tornado) else None
     used = uncertainty.used_entries(world) if world is not None else []
     bands = uncertainty.used_bands(world) if world is not None else None
-    figures = uncertainty.select(catalog, used, list(uncertain), bands)
-    swung = uncertainty.select(catalog, used, list(tornado), bands, option="--tornado")
-    clash = next((f.name for f in swung if f"catalog.{f.name}" in paths), None)
+    figures = uncertainty.select(catalog, used, uncertain, bands)
+    swung = uncertainty.select(catalog, used, tornado, bands, option="--tornado")
+    clash = next((f.name for f in swung if f"catalog.{f.name}" in {v.path for v in varies}), None)
     if clash:
         raise ScenarioError(f"catalog.{clash} is both varied and in --tornado; choose one", field="--tornado")
-    bs = int(batch_size or engine.default_batch_size(n, workers or 2))
-    points, seed_points = tornado_points(spec.cross_product(varies), swung)
-    jobs = []
-    for i, values in enumerate(points):
-        edited = sc
-        for v in varies:
-            if v.kind == "scenario":
-                edited = edited.with_({v.path: values[v.path]})
-            elif v.kind == "raid":
-                edited = _raid_scaled(edited, values[v.path])
-        loaded = edited.validate()
-        cat_values = {tuple(k.split(".", 2)[1:]): x for k, x in values.items() if k.startswith("catalog.")}
-        uncertainty.with_figures(catalog, cat_values)  # an invalid figure fails now, not in a worker
-        samples = uncertainty.sample(figures, n, lhs_generator(base.scenario.run.seed, i), dist) if figures else None
-        jobs.append(PointJob(key="", index=i, values=values, loaded=loaded, run_seed=int(base.scenario.run.seed),
-                             catalog_dirs=dirs, catalog_values=cat_values, uncertain=figures, samples=samples,
-                             seed_point=None if seed_points[i] == i else seed_points[i]))
-    definition = {
-        "format": dataset.FORMAT,
-        "scenario": base.scenario.model_dump(mode="json", by_alias=True, exclude={"sweep"}),
-        "vary": [[v.path, list(v.values)] for v in varies],
-        "uncertain": [f.name for f in figures], "distribution": dist if figures else None,
-        "replications": n, "batch_size": bs, "run_seed": int(base.scenario.run.seed), "catalog_dirs": list(dirs),
-    }
-    if swung:
-        definition["tornado"] = [f.name for f in swung]
-    key = dataset.definition_hash(definition)
-    for j in jobs:
-        j.key = key
-    manifest = {
-        "hash": key, "iadsim": __version__, "source": base.source, "definition": definition,
+    return figures, swung
+
+
+def _point_scenario(sc: EditableScenario, varies: list[spec.Vary], values: dict[str, Any]) -> EditableScenario:
+    """The scenario of one point: its scenario paths set, then the raid scaled."""
+    edited = sc
+    for v in varies:
+        if v.kind == "scenario":
+            edited = edited.with_({v.path: values[v.path]})
+        elif v.kind == "raid":
+            edited = _raid_scaled(edited, values[v.path])
+    return edited
+
+
+def _manifest(base: LoadedScenario, definition: dict[str, Any], points, seed_points, figures, swung) -> dict[str, Any]:
+    def spread(fs):
+        return [{"name": f.name, "low": f.low, "nominal": f.nominal, "high": f.high} for f in fs]
+
+    return {
+        "hash": dataset.definition_hash(definition), "iadsim": __version__, "source": base.source,
+        "definition": definition,
         "points": [{"point": i, "values": p, **({"seeds_of_point": seed_points[i]} if seed_points[i] != i else {})}
                    for i, p in enumerate(points)],
-        "uncertain": [{"name": f.name, "low": f.low, "nominal": f.nominal, "high": f.high} for f in figures],
-        "tornado": [{"name": f.name, "low": f.low, "nominal": f.nominal, "high": f.high} for f in swung],
-        "seeds": "numpy SeedSequence(entropy=run.seed, spawn_key=(point, rep)); the row's seed is its run.seed",
+        "uncertain": spread(figures), "tornado": spread(swung),
+        "seeds": "numpy SeedSequence(entropy=run.seed, spawn_key=(point, rep)); the row's seed is its run.seed; "
+                 "a tornado point reuses the seeds of its nominal point (seeds_of_point)",
     }
-    return SweepPlan(jobs=jobs, manifest=manifest, replications=n, batch_size=bs)
 
 
 def sweep(scenario: str | Path | Mapping[str, Any] | EditableScenario | LoadedScenario, *,
