@@ -113,3 +113,17 @@ def test_tornado_sweep_end_to_end(tmp_path):
 
     page = write_sweep_report(tmp_path / "t").read_text(encoding="utf-8")
     assert "Tornado" in page and PK in page
+
+
+@pytest.mark.slow
+def test_sampled_sweep_report_ranks_by_rbd_fast(tmp_path):
+    """With Pk and an accuracy figure that perfect perception never reads sampled together, RBD-FAST
+    (SALib) puts the Pk first; the report shows the ranking."""
+    path = small_scenario(tmp_path / "s", count=6)
+    res = sweep(path, replications=60, uncertain=[PK, "91N6E.sigma_range_m"], workers=1, out=tmp_path / "u")
+    r = stats.rbd_fast_from_samples(res.data, "killed").set_index("figure")
+    assert r.loc[PK, "S1_killed"] > r.loc["91N6E.sigma_range_m", "S1_killed"]
+    from iadsim.report.montecarlo import write_sweep_report
+
+    page = write_sweep_report(tmp_path / "u").read_text(encoding="utf-8")
+    assert "RBD-FAST" in page and "S1_leaked_binned" in page
