@@ -8,34 +8,14 @@ from types import SimpleNamespace
 
 import pytest
 
-SCENARIO = """\
-name: {name}
-run: {{seed: 11, time_step_s: 2}}
-sites:
-  - name: S
-    lat_deg: 40.0
-    lon_deg: {lon}
-    radars: [{{equipment: 92N6E, mast_m: 20, revisit_s: 2.0}}, {{equipment: 91N6E, mast_m: 10}}]
-    launchers: [{{equipment: 5P85SE2, count: 2, load: {{48N6E3: 4}}}}]
-defended_assets: [{{name: City, lat_deg: 40.0, lon_deg: 32.6, value: 10}}]
-threats:
-  - name: F
-    class: fighter_4gen
-    count: 3
-    spacing_s: 10
-    route:
-      - {{lat_deg: 41.5, lon_deg: 32.6, alt_m: 8000, speed_mps: 250}}
-      - {{lat_deg: 40.0, lon_deg: 32.6, alt_m: 8000, speed_mps: 250}}
-coverage: {{max_range_km: 260, cell_m: 4000, threat_classes: [fighter_4gen], altitudes_m: [5000]}}
-engagement: {{doctrine: shoot-look-shoot, salvo_size: 2}}
-"""
+from ..conftest import small_scenario_yaml
 
 
 def write_scenario(folder: Path, name: str = "A", lon: float = 32.5, file: str | None = None) -> Path:
     """A scenario file named ``file`` (default ``<name>.yaml``) in ``folder``."""
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / (file or f"{name}.yaml")
-    path.write_text(SCENARIO.format(name=name, lon=lon), encoding="utf-8")
+    path.write_text(small_scenario_yaml(name, lon=lon), encoding="utf-8")
     return path
 
 

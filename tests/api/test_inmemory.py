@@ -16,30 +16,12 @@ import pytest
 import iadsim
 from iadsim.cli.main import main
 
+from ..conftest import small_scenario_yaml
+
 ROOT = Path(__file__).resolve().parents[2]
 DEMO = ROOT / "examples" / "turkey-2019" / "scenario.yaml"
 
-SMALL = """\
-name: api test
-run: {seed: 11, time_step_s: 2}
-sites:
-  - name: S
-    lat_deg: 40.0
-    lon_deg: 32.5
-    radars: [{equipment: 92N6E, mast_m: 20, revisit_s: 2.0}, {equipment: 91N6E, mast_m: 10}]
-    launchers: [{equipment: 5P85SE2, count: 2, load: {48N6E3: 4}}]
-defended_assets: [{name: City, lat_deg: 40.0, lon_deg: 32.6, value: 10}]
-threats:
-  - name: F
-    class: fighter_4gen
-    count: 3
-    spacing_s: 10
-    route:
-      - {lat_deg: 41.5, lon_deg: 32.6, alt_m: 8000, speed_mps: 250}
-      - {lat_deg: 40.0, lon_deg: 32.6, alt_m: 8000, speed_mps: 250}
-coverage: {max_range_km: 260, cell_m: 4000, threat_classes: [fighter_4gen], altitudes_m: [5000]}
-engagement: {doctrine: shoot-look-shoot, salvo_size: 2, tracking: tracker}
-"""
+SMALL = small_scenario_yaml("api test", engagement="{doctrine: shoot-look-shoot, salvo_size: 2, tracking: tracker}")
 
 
 def _horizon_km(h_radar_m: float, h_target_m: float) -> float:

@@ -12,27 +12,9 @@ import pyarrow.parquet as pq
 
 from iadsim.cli.main import PROGRESS_LINE, main
 
-SCENARIO = """\
-name: run test
-run: {seed: 11, time_step_s: 2}
-sites:
-  - name: S
-    lat_deg: 40.0
-    lon_deg: 32.5
-    radars: [{equipment: 92N6E, mast_m: 20, revisit_s: 2.0}, {equipment: 91N6E, mast_m: 10}]
-    launchers: [{equipment: 5P85SE2, count: 2, load: {48N6E3: 4}}]
-defended_assets: [{name: City, lat_deg: 40.0, lon_deg: 32.6, value: 10}]
-threats:
-  - name: F
-    class: fighter_4gen
-    count: 3
-    spacing_s: 10
-    route:
-      - {lat_deg: 41.5, lon_deg: 32.6, alt_m: 8000, speed_mps: 250}
-      - {lat_deg: 40.0, lon_deg: 32.6, alt_m: 8000, speed_mps: 250}
-coverage: {max_range_km: 260, cell_m: 4000, threat_classes: [fighter_4gen], altitudes_m: [5000]}
-engagement: {doctrine: shoot-look-shoot, salvo_size: 2}
-"""
+from ..conftest import small_scenario_yaml
+
+SCENARIO = small_scenario_yaml("run test")
 
 
 def test_run_writes_events_outcomes_and_one_report(tmp_path, capsys):

@@ -9,31 +9,14 @@ from types import SimpleNamespace
 
 import pytest
 
+from ..conftest import small_scenario_yaml
+
 EPOCH = datetime.datetime(2020, 1, 2, 2, 0, tzinfo=datetime.timezone.utc)  # 03:00+01:00 in the file
 SITE = (40.0, 32.5)  # lat, lon
 ASSET = (40.0, 32.6)
 
-SCENARIO = """\
-name: export test
-run: {seed: 11, time_step_s: 2, epoch_utc: "2020-01-02T03:00:00+01:00"}
-sites:
-  - name: S
-    lat_deg: 40.0
-    lon_deg: 32.5
-    radars: [{equipment: 92N6E, mast_m: 20, revisit_s: 2.0}, {equipment: 91N6E, mast_m: 10}]
-    launchers: [{equipment: 5P85SE2, count: 2, load: {48N6E3: 4}}]
-defended_assets: [{name: City, lat_deg: 40.0, lon_deg: 32.6, value: 10}]
-threats:
-  - name: F
-    class: fighter_4gen
-    count: 3
-    spacing_s: 10
-    route:
-      - {lat_deg: 41.5, lon_deg: 32.6, alt_m: 8000, speed_mps: 250}
-      - {lat_deg: 40.0, lon_deg: 32.6, alt_m: 8000, speed_mps: 250}
-coverage: {max_range_km: 260, cell_m: 4000, threat_classes: [fighter_4gen], altitudes_m: [1000, 5000]}
-engagement: {doctrine: shoot-look-shoot, salvo_size: 2}
-"""
+SCENARIO = small_scenario_yaml("export test", run='{seed: 11, time_step_s: 2, epoch_utc: "2020-01-02T03:00:00+01:00"}',
+                               altitudes="[1000, 5000]")
 
 
 @pytest.fixture(scope="session")
@@ -54,8 +37,6 @@ def layers(small_run):
     from iadsim.export import read_run
 
     return read_run(small_run.dir)
-
-
 
 
 @pytest.fixture(scope="session")

@@ -10,27 +10,11 @@ import pytest
 from iadsim.cli.main import main
 from iadsim.report.html import display, table
 
-SCENARIO = """\
-name: report test
-run: {seed: 5, time_step_s: 2}
-sites:
-  - name: S
-    lat_deg: 40.0
-    lon_deg: 32.5
-    radars: [{equipment: 92N6E, mast_m: 20}, {equipment: 91N6E, mast_m: 10}]
-    launchers: [{equipment: 5P85SE2, count: 1, load: {48N6E3: 1}}]
-defended_assets: [{name: City, lat_deg: 40.0, lon_deg: 32.6, value: 10}]
-threats:
-  - name: F
-    class: fighter_4gen
-    count: 3
-    spacing_s: 10
-    route:
-      - {lat_deg: 41.5, lon_deg: 32.6, alt_m: 8000, speed_mps: 250}
-      - {lat_deg: 40.0, lon_deg: 32.6, alt_m: 8000, speed_mps: 250}
-coverage: {max_range_km: 260, cell_m: 4000, threat_classes: [fighter_4gen], altitudes_m: [100, 5000]}
-engagement: {doctrine: salvo, salvo_size: 1}
-"""
+from ..conftest import small_scenario_yaml
+
+SCENARIO = small_scenario_yaml("report test", run="{seed: 5, time_step_s: 2}", launchers=1, load=1, altitudes="[100, 5000]",
+                               radars="[{equipment: 92N6E, mast_m: 20}, {equipment: 91N6E, mast_m: 10}]",
+                               engagement="{doctrine: salvo, salvo_size: 1}")
 
 
 @pytest.fixture(scope="module")
